@@ -1,0 +1,1 @@
+"""The pure domain model: values, orders, positions, reports (no trio, no I/O)."""
