@@ -77,6 +77,10 @@ class TimeInForce(Enum):
 class OrderStatus(Enum):
     """The status set of an order; see ``livetrade.model.order_status`` for transitions."""
 
+    # Members are singletons, so identity hashing is consistent with equality and
+    # much cheaper than Enum's name hash on the order-event hot path.
+    __hash__ = object.__hash__
+
     INITIALIZED = "INITIALIZED"
     DENIED = "DENIED"
     SUBMITTED = "SUBMITTED"

@@ -150,8 +150,8 @@ class Order:
     _previous_status: OrderStatus
     _filled_raw: int
     _fill_notional: int
-    _trade_ids: set[TradeId]
-    _commissions: dict[Currency, int]
+    _trade_ids: set[str]
+    _commissions: dict[str, tuple[Currency, int]]
 
     def __init__(self, init: OrderInitialized) -> None:
         _check_terms(init)
@@ -230,15 +230,16 @@ class Order:
     @property
     def trade_ids(self) -> frozenset[TradeId]:
         """Every trade id applied to this order."""
-        return frozenset(self._trade_ids)
+        return frozenset(TradeId(value) for value in self._trade_ids)
 
     def has_trade(self, trade_id: TradeId) -> bool:
-        return trade_id in self._trade_ids
+        """True if a fill with ``trade_id`` was applied (reconciliation applies each once)."""
+        return trade_id.value in self._trade_ids
 
     @property
     def commissions(self) -> dict[Currency, Money]:
         """Commission paid per currency over all fills."""
-        return {ccy: Money.from_raw(raw, ccy) for ccy, raw in self._commissions.items()}
+        return {ccy: Money.from_raw(raw, ccy) for ccy, raw in self._commissions.values()}
 
     @property
     def last_event(self) -> OrderEvent:
@@ -276,7 +277,7 @@ class Order:
 
     def apply(self, event: OrderEvent) -> None:
         """Apply ``event``; raises ``OrderError`` (order unchanged) if it cannot apply."""
-        if event.client_order_id != self.client_order_id:
+        if event.client_order_id.value != self.client_order_id.value:
             raise OrderEventMismatch(
                 f"order {self.client_order_id}: got an event for {event.client_order_id}"
             )
@@ -291,14 +292,17 @@ class Order:
         self.ts_last = event.ts_event
 
     def _apply_fill(self, fill: OrderFilled, target: object) -> None:
-        if fill.instrument_id != self.instrument_id or fill.order_side is not self.side:
+        if (
+            fill.instrument_id.value != self.instrument_id.value
+            or fill.order_side is not self.side
+        ):
             raise OrderEventMismatch(
                 f"order {self.client_order_id}: fill {fill.trade_id} is for "
                 f"{fill.order_side.name} {fill.instrument_id}, not "
                 f"{self.side.name} {self.instrument_id}"
             )
         trade_id = fill.trade_id
-        if trade_id in self._trade_ids:
+        if trade_id.value in self._trade_ids:
             raise DuplicateFillError(self.client_order_id, trade_id)
         last_qty = fill.last_qty
         last_raw = last_qty._raw
@@ -313,10 +317,13 @@ class Order:
         # Validated: mutate.
         self._filled_raw = filled
         self._fill_notional += fill.last_px._raw * last_raw
-        self._trade_ids.add(trade_id)
+        self._trade_ids.add(trade_id.value)
         commission = fill.commission
-        ccy = commission.currency
-        self._commissions[ccy] = self._commissions.get(ccy, 0) + commission._raw
+        entry = self._commissions.get(commission.currency.code)
+        if entry is None:
+            self._commissions[commission.currency.code] = (commission.currency, commission._raw)
+        else:
+            self._commissions[commission.currency.code] = (entry[0], entry[1] + commission._raw)
         self.venue_order_id = fill.venue_order_id
         self.account_id = fill.account_id
         if fill.position_id is not None:
