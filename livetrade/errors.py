@@ -16,6 +16,8 @@ for callers that do not know livetrade, and carries the data a program needs
     │   ├── DuplicateFillError               a trade id was already applied to the order
     │   └── OrderEventMismatch               the event belongs to another order or instrument
     ├── PositionError (ValueError)           a fill cannot be applied to a position
+    │   ├── PositionDuplicateFill            the trade (id and side) was already applied
+    │   └── PositionFillMismatch             the fill is for another instrument/account/id
     └── LifecycleError (RuntimeError)        an API used in the wrong node state (usage error)
 
 Usage errors (wrong state, bad argument) are kept apart from operational ones
@@ -25,7 +27,7 @@ which later layers add under the same base.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -128,6 +130,33 @@ class OrderEventMismatch(OrderError):
 
 class PositionError(LiveTradeError, ValueError):
     """A fill cannot be applied to a position (other instrument, zero quantity...)."""
+
+
+class PositionDuplicateFill(PositionError):
+    """A fill with this trade id and side was already applied to the position."""
+
+    def __init__(self, position_id: object, trade_id: object, side: Any) -> None:
+        self.position_id = position_id
+        self.trade_id = trade_id
+        self.side = side
+        super().__init__(
+            f"position {position_id}: {side.name} trade {trade_id} was already applied"
+        )
+
+
+class PositionFillMismatch(PositionError):
+    """The fill names another instrument, account or position id than the position's."""
+
+    def __init__(
+        self, position_id: object, field: str, expected: object, found: object
+    ) -> None:
+        self.position_id = position_id
+        self.field = field
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"position {position_id}: fill has {field} {found}, expected {expected}"
+        )
 
 
 class LifecycleError(LiveTradeError, RuntimeError):

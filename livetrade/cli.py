@@ -1,0 +1,80 @@
+"""The ``livetrade`` command line (EDGE): wiring only, the work is in the library.
+
+Each subcommand is a parser plus a handler ``(args) -> exit code``, so ``run``
+slots in beside ``check``. Exit codes: 0 success, 2 bad usage or an invalid
+configuration (nothing was started).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from livetrade._version import __version__
+from livetrade.config.loading import dump_config, load_config
+from livetrade.errors import ConfigError
+
+__all__ = ["EXIT_CONFIG_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK: Final = 0
+EXIT_CONFIG_ERROR: Final = 2
+EXIT_USAGE: Final = 2  # argparse's own code for a bad command line
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Load the file, print the resolved configuration, and report warnings or errors."""
+    source: str = args.config
+    try:
+        loaded = load_config(source)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{source}: invalid, {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    sys.stdout.write(dump_config(loaded.config))
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    count = len(loaded.warnings)
+    print(f"{source}: valid, {count} warning{'s' if count != 1 else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livetrade",
+        description="Run trading strategies live against real venues.",
+    )
+    parser.add_argument("--version", action="version", version=f"livetrade {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="validate a config file and print the resolved configuration",
+        description=(
+            "Load CONFIG with the rules a node uses at startup, print every key with the value "
+            "the node would use (secrets masked) to stdout, and warnings to stderr. "
+            "Exit status 0 when valid, 2 when the file has errors."
+        ),
+    )
+    check.add_argument("config", metavar="CONFIG", help="path to the TOML config file")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits for --help, --version and usage errors; report its code instead.
+        code = exc.code
+        if isinstance(code, int):
+            return code
+        return EXIT_OK if code is None else EXIT_USAGE
+    handler: Handler = args.handler
+    return handler(args)
