@@ -1,0 +1,1 @@
+"""Execution: commands, the execution engine and reconciliation rules."""

@@ -1,0 +1,1 @@
+"""The runtime: the node's nursery, channels, dispatcher, lifecycle and clocks."""
