@@ -37,7 +37,7 @@ def test_ruff_is_clean() -> None:
 
 def test_flake8_async_is_clean() -> None:
     files = [str(p.relative_to(ROOT)) for p in _python_files(PACKAGE, ROOT / "scripts")]
-    result = _run("flake8_async", *files)
+    result = _run("flake8_async", "--startable-in-context-manager=run", *files)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

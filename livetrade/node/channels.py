@@ -1,0 +1,130 @@
+"""The node's five bounded streams and the send handles producers use.
+
+Theory of operation
+-------------------
+Each stream is a Trio memory channel of size ``qsize``. Producers (client tasks,
+timers, strategies) hold an ``Inbox``; the dispatcher is the only receiver.
+Rather than one waiting task per channel, every ``Inbox`` rings one shared
+``Doorbell`` after a send, and the dispatcher waits on that single doorbell and
+then drains every channel with ``receive_nowait``. So a burst of N items costs
+one task switch, not N.
+
+Nothing is dropped: ``Inbox.send`` waits for room when a channel is full
+(backpressure on that producer only) and logs once per full episode;
+``Inbox.send_nowait`` raises ``trio.WouldBlock`` so a synchronous producer can
+decide for itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final, Generic, TypeVar
+
+import attrs
+import trio
+
+__all__ = ["STREAMS", "ChannelStatistics", "Channels", "Doorbell", "Inbox"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STREAMS: Final = ("exec_commands", "exec_events", "time_events", "data_commands", "data_events")
+"""Stream names in the dispatcher's priority order (first drained first)."""
+
+
+class Doorbell:
+    """Wakes the dispatcher when any stream has something new."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> None:
+        """Wait for a ring since the last wait returned, then re-arm.
+
+        Re-arming happens before the caller drains, so a ring that arrives during
+        the drain is never lost: the next ``wait`` returns at once.
+        """
+        await self._event.wait()
+        self._event = trio.Event()
+
+
+class Inbox(Generic[T]):
+    """The send side of one stream, for producers."""
+
+    __slots__ = ("_doorbell", "_full", "_send", "name")
+
+    def __init__(self, name: str, send: trio.MemorySendChannel[T], doorbell: Doorbell) -> None:
+        self.name = name
+        self._send = send
+        self._doorbell = doorbell
+        self._full = False
+
+    def send_nowait(self, item: T) -> None:
+        """Queue ``item`` now; raises ``trio.WouldBlock`` when the stream is full."""
+        self._send.send_nowait(item)
+        self._doorbell.ring()
+
+    async def send(self, item: T) -> None:
+        """Queue ``item``, waiting for room if the stream is full (never drops)."""
+        try:
+            self._send.send_nowait(item)
+        except trio.WouldBlock:
+            if not self._full:
+                self._full = True
+                log.warning(
+                    "stream %s is full (%d items): its producer now waits for the dispatcher",
+                    self.name,
+                    self._send.statistics().max_buffer_size,
+                )
+            self._doorbell.ring()
+            await self._send.send(item)
+        else:
+            if self._full:
+                self._full = False
+                log.info("stream %s has room again", self.name)
+            await trio.lowlevel.checkpoint()
+        self._doorbell.ring()
+
+
+@attrs.frozen
+class ChannelStatistics:
+    """Depth of each stream, for observability and the post-stop grace."""
+
+    #: items waiting per stream, in priority order
+    queued: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.queued.values())
+
+
+class Channels:
+    """The five streams: send handles (``inbox``) and receive ends for the dispatcher."""
+
+    def __init__(self, qsize: int) -> None:
+        if qsize < 1:
+            raise ValueError(f"qsize must be at least 1, got {qsize}")
+        self.doorbell = Doorbell()
+        self.inboxes: dict[str, Inbox[object]] = {}
+        self.receivers: dict[str, trio.MemoryReceiveChannel[object]] = {}
+        for name in STREAMS:
+            send, receive = trio.open_memory_channel[object](qsize)
+            self.inboxes[name] = Inbox(name, send, self.doorbell)
+            self.receivers[name] = receive
+
+    def inbox(self, name: str) -> Inbox[object]:
+        return self.inboxes[name]
+
+    def statistics(self) -> ChannelStatistics:
+        return ChannelStatistics(
+            {name: rx.statistics().current_buffer_used for name, rx in self.receivers.items()}
+        )
+
+    def is_empty(self) -> bool:
+        return all(rx.statistics().current_buffer_used == 0 for rx in self.receivers.values())
