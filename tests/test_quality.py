@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "livetrade"
 
-PURE_PACKAGES = ["model", "errors.py", "msgbus.py", "clock.py", "execution", "node/lifecycle.py"]
+PURE_PACKAGES = ["model", "errors.py", "msgbus.py", "clock.py", "execution", "node/lifecycle.py", "cache"]
 FORBIDDEN_IN_PURE = {
     "trio", "trio_websocket", "trio_util", "httpx", "httpx2", "sqlite3", "coredis",
     "redis", "cattrs", "tomllib", "socket", "asyncio", "logging", "time",
