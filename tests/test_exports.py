@@ -9,7 +9,7 @@ import pytest
 import livetrade
 import livetrade.model
 
-PUBLIC_PACKAGES = ["livetrade", "livetrade.model", "livetrade.config", "livetrade.testing"]
+PUBLIC_PACKAGES = ["livetrade", "livetrade.model", "livetrade.config", "livetrade.testing", "livetrade.cache"]
 
 MODEL_MODULES = [
     "identifiers", "enums", "quantities", "money", "instruments", "events",
