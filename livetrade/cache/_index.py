@@ -7,13 +7,14 @@ makes its cost follow the smallest matching set, not every item ever seen.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable
-from typing import TypeVar
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
-__all__ = ["bucket", "index_add", "index_discard", "intersect"]
+__all__ = ["bucket", "in_added_order", "index_add", "index_discard", "intersect", "select"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V", bound=Hashable)
+T = TypeVar("T")
 
 _NOTHING: tuple[()] = ()
 
@@ -57,3 +58,24 @@ def intersect(everything: Collection[V], sets: list[Collection[V]]) -> Collectio
     smallest = min(sets, key=len)
     others = [s for s in sets if s is not smallest]
     return [item for item in smallest if all(item in s for s in others)]
+
+
+def select(
+    everything: Collection[V],
+    status_set: Collection[V] | None,
+    filters: Iterable[tuple[dict[Any, set[V]], object | None]],
+) -> Collection[V]:
+    """Ids in ``status_set`` (all if None) under every ``(index, key)`` whose key is set.
+
+    May alias an index: callers copy before they keep it.
+    """
+    sets: list[Collection[V]] = [] if status_set is None else [status_set]
+    sets.extend(bucket(index, key) for index, key in filters if key is not None)
+    return intersect(everything, sets)
+
+
+def in_added_order(items: Mapping[V, T], ids: Collection[V], seq: Mapping[V, int]) -> list[T]:
+    """The items for ``ids``, oldest added first, so results do not depend on hashing."""
+    if ids is items:
+        return list(items.values())
+    return [items[key] for key in sorted(ids, key=seq.__getitem__)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import final
 
-from livetrade.cache._index import bucket, index_add, index_discard, intersect
+from livetrade.cache._index import in_added_order, index_add, index_discard, select
 from livetrade.model.enums import OrderSide
 from livetrade.model.identifiers import (
     ClientId,
@@ -153,22 +153,17 @@ class OrderStore:
         side: OrderSide | None,
     ) -> Collection[ClientOrderId]:
         """Ids in ``status_set`` (all if None) matching every given key; may alias an index."""
-        sets: list[Collection[ClientOrderId]] = []
-        if status_set is not None:
-            sets.append(status_set)
-        if venue is not None:
-            sets.append(bucket(self.by_venue, venue))
-        if instrument_id is not None:
-            sets.append(bucket(self.by_instrument, instrument_id))
-        if strategy_id is not None:
-            sets.append(bucket(self.by_strategy, strategy_id))
-        if side is not None:
-            sets.append(bucket(self.by_side, side))
-        return intersect(self.orders, sets)
+        return select(
+            self.orders,
+            status_set,
+            (
+                (self.by_venue, venue),
+                (self.by_instrument, instrument_id),
+                (self.by_strategy, strategy_id),
+                (self.by_side, side),
+            ),
+        )
 
     def in_order(self, ids: Collection[ClientOrderId]) -> list[Order]:
         """The orders for ``ids``, oldest first, so results do not depend on hashing."""
-        orders = self.orders
-        if ids is orders:
-            return list(orders.values())
-        return [orders[coid] for coid in sorted(ids, key=self.seq.__getitem__)]
+        return in_added_order(self.orders, ids, self.seq)
