@@ -70,6 +70,7 @@ from livetrade.model.quantities import FIXED_SCALAR as FIXED_SCALAR
 from livetrade.model.quantities import Price as Price
 from livetrade.model.quantities import Quantity as Quantity
 from livetrade.model.quantities import Rounding as Rounding
+from livetrade.model.quantities import exact_number as exact_number
 from livetrade.model.quantities import round_div as round_div
 from livetrade.model.reports import ExecutionMassStatus as ExecutionMassStatus
 from livetrade.model.reports import FillReport as FillReport
@@ -145,6 +146,7 @@ __all__ = [
     "TraderId",
     "Venue",
     "VenueOrderId",
+    "exact_number",
     "new_event_id",
     "new_report_id",
     "position_id_for",

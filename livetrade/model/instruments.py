@@ -15,7 +15,7 @@ risk engine puts in ``OrderDenied.reason`` (or None when the value is fine).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar, Final, final
 
@@ -31,6 +31,7 @@ from livetrade.model.quantities import (
     Price,
     Quantity,
     Rounding,
+    exact_number,
     round_div,
 )
 
@@ -42,20 +43,7 @@ _NOTIONAL_SCALE: Final = FIXED_SCALAR**3  # qty raw * price raw * multiplier raw
 
 def _to_fraction(kind: str, value: object) -> Fraction:
     """An exact rational from str/int/Decimal (any number of decimals); never a float."""
-    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
-        raise InvalidValue(
-            f"{kind} cannot be built from {type(value).__name__} {value!r}: "
-            "pass a string, int or Decimal so the value is exact"
-        )
-    if isinstance(value, int):
-        return Fraction(value)
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise InvalidValue(f"{kind} {value!r} is not a decimal number") from None
-    if not number.is_finite():
-        raise InvalidValue(f"{kind} {value!r} is not a finite number")
-    return Fraction(number)
+    return Fraction(exact_number(kind, value))
 
 
 @attrs.frozen(kw_only=True, repr=False)

@@ -28,6 +28,7 @@ __all__ = [
     "Price",
     "Quantity",
     "Rounding",
+    "exact_number",
     "round_div",
 ]
 
@@ -70,23 +71,35 @@ def _check_precision(precision: object) -> int:
     return precision
 
 
-def _parse(kind: str, value: object, precision: int | None) -> tuple[int, int]:
-    """Turn a str/int/Decimal into (raw, precision) without any loss."""
-    if isinstance(value, bool | float):
+def exact_number(kind: str, value: object) -> int | Decimal:
+    """Check that ``value`` is an exact number (int, decimal str or Decimal), never a float.
+
+    Returns the int unchanged or the finite Decimal; anything else raises
+    ``InvalidValue`` naming ``kind`` and what was given.
+    """
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
         raise InvalidValue(
             f"{kind} cannot be built from {type(value).__name__} {value!r}: "
-            "pass a string or Decimal so the value is exact"
+            "pass a string, int or Decimal so the value is exact"
         )
     if isinstance(value, int):
+        return value
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise InvalidValue(f"{kind} {value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise InvalidValue(f"{kind} {value!r} is not a finite number")
+    return number
+
+
+def _parse(kind: str, value: object, precision: int | None) -> tuple[int, int]:
+    """Turn a str/int/Decimal into (raw, precision) without any loss."""
+    number = exact_number(kind, value)
+    if isinstance(number, int):
         implied = 0
-        raw = value * FIXED_SCALAR
-    elif isinstance(value, str | Decimal):
-        try:
-            number = Decimal(value.strip() if isinstance(value, str) else value)
-        except InvalidOperation:
-            raise InvalidValue(f"{kind} {value!r} is not a decimal number") from None
-        if not number.is_finite():
-            raise InvalidValue(f"{kind} {value!r} is not a finite number")
+        raw = number * FIXED_SCALAR
+    else:
         exponent = number.as_tuple().exponent
         assert isinstance(exponent, int)
         implied = max(0, -exponent)
@@ -102,8 +115,6 @@ def _parse(kind: str, value: object, precision: int | None) -> tuple[int, int]:
                     f"{FIXED_PRECISION} are supported"
                 )
         raw = int(number.scaleb(FIXED_PRECISION))
-    else:
-        raise InvalidValue(f"{kind} cannot be built from {type(value).__name__} {value!r}")
     if precision is None:
         return raw, implied
     precision = _check_precision(precision)
