@@ -26,6 +26,7 @@ from livetrade.model.enums import OrderStatus as OrderStatus
 from livetrade.model.enums import OrderType as OrderType
 from livetrade.model.enums import PositionSide as PositionSide
 from livetrade.model.enums import TimeInForce as TimeInForce
+from livetrade.model.enums import TradingState as TradingState
 from livetrade.model.events import OrderAccepted as OrderAccepted
 from livetrade.model.events import OrderCanceled as OrderCanceled
 from livetrade.model.events import OrderCancelRejected as OrderCancelRejected
@@ -63,6 +64,10 @@ from livetrade.model.instruments import Instrument as Instrument
 from livetrade.model.money import Currency as Currency
 from livetrade.model.money import Money as Money
 from livetrade.model.orders import Order as Order
+from livetrade.model.position_events import PositionChanged as PositionChanged
+from livetrade.model.position_events import PositionClosed as PositionClosed
+from livetrade.model.position_events import PositionEvent as PositionEvent
+from livetrade.model.position_events import PositionOpened as PositionOpened
 from livetrade.model.positions import Position as Position
 from livetrade.model.positions import position_id_for as position_id_for
 from livetrade.model.quantities import FIXED_PRECISION as FIXED_PRECISION
@@ -130,7 +135,11 @@ __all__ = [
     "OrderType",
     "OrderUpdated",
     "Position",
+    "PositionChanged",
+    "PositionClosed",
+    "PositionEvent",
     "PositionId",
+    "PositionOpened",
     "PositionSide",
     "PositionStatusReport",
     "Price",
@@ -141,6 +150,7 @@ __all__ = [
     "StrategyId",
     "Symbol",
     "TimeInForce",
+    "TradingState",
     "TradeId",
     "TradeTick",
     "TraderId",

@@ -21,6 +21,7 @@ __all__ = [
     "OrderType",
     "PositionSide",
     "TimeInForce",
+    "TradingState",
 ]
 
 
@@ -203,3 +204,12 @@ class CurrencyType(Enum):
 
     CRYPTO = "CRYPTO"
     FIAT = "FIAT"
+
+
+@unique
+class TradingState(Enum):
+    """What the risk engine lets through: everything, only reducing orders, or nothing new."""
+
+    ACTIVE = "ACTIVE"  #: all orders pass the pre-trade checks as usual
+    REDUCING = "REDUCING"  #: only orders that reduce an open position are allowed
+    HALTED = "HALTED"  #: no new orders or modifies; cancels still go through

@@ -1,0 +1,1 @@
+"""Pre-trade risk: trading state, throttles and order checks (pure)."""

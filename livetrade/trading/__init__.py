@@ -1,0 +1,1 @@
+"""Actors, strategies, the trader, the order factory and the portfolio."""
