@@ -12,14 +12,32 @@ from livetrade.errors import InvalidOrderTransition as InvalidOrderTransition
 from livetrade.errors import LifecycleError as LifecycleError
 from livetrade.errors import LiveTradeError as LiveTradeError
 from livetrade.errors import OrderError as OrderError
+from livetrade.errors import StartupError as StartupError
+from livetrade.node.handle import NodeHandle as NodeHandle
+from livetrade.node.lifecycle import NodeState as NodeState
+from livetrade.node.node import LiveNode as LiveNode
+from livetrade.node.node import RunResult as RunResult
+from livetrade.runner import build_node as build_node
+from livetrade.runner import run as run
+from livetrade.trading.actor import Actor as Actor
+from livetrade.trading.strategy import Strategy as Strategy
 
 __all__ = [
+    "Actor",
     "ConfigError",
     "InvalidOrderTransition",
     "LifecycleError",
+    "LiveNode",
     "LiveTradeError",
     "NodeConfig",
+    "NodeHandle",
+    "NodeState",
     "OrderError",
+    "RunResult",
+    "StartupError",
+    "Strategy",
     "__version__",
+    "build_node",
     "load_config",
+    "run",
 ]

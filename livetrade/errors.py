@@ -18,7 +18,8 @@ for callers that do not know livetrade, and carries the data a program needs
     ├── PositionError (ValueError)           a fill cannot be applied to a position
     │   ├── PositionDuplicateFill            the trade (id and side) was already applied
     │   └── PositionFillMismatch             the fill is for another instrument/account/id
-    └── LifecycleError (RuntimeError)        an API used in the wrong node state (usage error)
+    ├── LifecycleError (RuntimeError)        an API used in the wrong node state (usage error)
+    └── StartupError (RuntimeError)          the node could not start; it has stopped again
 
 Usage errors (wrong state, bad argument) are kept apart from operational ones
 (a venue that is down) and from remote faults (a venue that sent nonsense),
@@ -161,3 +162,10 @@ class PositionFillMismatch(PositionError):
 
 class LifecycleError(LiveTradeError, RuntimeError):
     """An operation was called in a node or component state that does not allow it."""
+
+
+class StartupError(LiveTradeError, RuntimeError):
+    """The node could not start (a client did not connect in time, a startup step failed).
+
+    The node has already run its stop path when this is raised: nothing is left running.
+    """

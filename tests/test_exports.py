@@ -9,11 +9,14 @@ import pytest
 import livetrade
 import livetrade.model
 
-PUBLIC_PACKAGES = ["livetrade", "livetrade.model", "livetrade.config", "livetrade.testing", "livetrade.cache"]
+PUBLIC_PACKAGES = [
+    "livetrade", "livetrade.model", "livetrade.config", "livetrade.testing", "livetrade.cache",
+    "livetrade.risk",
+]
 
 MODEL_MODULES = [
     "identifiers", "enums", "quantities", "money", "instruments", "events",
-    "orders", "positions", "reports", "data", "account",
+    "orders", "positions", "position_events", "reports", "data", "account",
 ]
 
 

@@ -12,12 +12,17 @@ one task switch, not N.
 Nothing is dropped: ``Inbox.send`` waits for room when a channel is full
 (backpressure on that producer only) and logs once per full episode;
 ``Inbox.send_nowait`` raises ``trio.WouldBlock`` so a synchronous producer can
-decide for itself.
+decide for itself. Code running inside the dispatcher (a strategy submitting an
+order from ``on_quote_tick``) cannot wait for the dispatcher, so it uses
+``Inbox.post``: when the channel is full the item goes to the stream's spill
+queue, which the dispatcher reads after the channel, in order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import Final, Generic, TypeVar
 
 import attrs
@@ -57,13 +62,31 @@ class Doorbell:
 class Inbox(Generic[T]):
     """The send side of one stream, for producers."""
 
-    __slots__ = ("_doorbell", "_full", "_send", "name")
+    __slots__ = ("_doorbell", "_full", "_send", "name", "spill")
 
     def __init__(self, name: str, send: trio.MemorySendChannel[T], doorbell: Doorbell) -> None:
         self.name = name
         self._send = send
         self._doorbell = doorbell
         self._full = False
+        #: items posted while the channel was full, read by the dispatcher after it
+        self.spill: deque[T] = deque()
+
+    def post(self, item: T) -> None:
+        """Queue ``item`` without waiting and without dropping (for code in the dispatcher).
+
+        If the channel is full (or items already wait in the spill queue) the item
+        joins the spill queue, so the order of posted items is kept.
+        """
+        if self.spill:
+            self.spill.append(item)
+        else:
+            try:
+                self._send.send_nowait(item)
+            except trio.WouldBlock:
+                log.warning("stream %s is full: posted items wait in its spill queue", self.name)
+                self.spill.append(item)
+        self._doorbell.ring()
 
     def send_nowait(self, item: T) -> None:
         """Queue ``item`` now; raises ``trio.WouldBlock`` when the stream is full."""
@@ -107,14 +130,17 @@ class ChannelStatistics:
 class Channels:
     """The five streams: send handles (``inbox``) and receive ends for the dispatcher."""
 
-    def __init__(self, qsize: int) -> None:
-        if qsize < 1:
-            raise ValueError(f"qsize must be at least 1, got {qsize}")
+    def __init__(self, qsize: int | Mapping[str, int]) -> None:
+        sizes = {name: qsize for name in STREAMS} if isinstance(qsize, int) else dict(qsize)
+        for name in STREAMS:
+            size = sizes.get(name)
+            if size is None or size < 1:
+                raise ValueError(f"qsize for stream {name} must be at least 1, got {size}")
         self.doorbell = Doorbell()
         self.inboxes: dict[str, Inbox[object]] = {}
         self.receivers: dict[str, trio.MemoryReceiveChannel[object]] = {}
         for name in STREAMS:
-            send, receive = trio.open_memory_channel[object](qsize)
+            send, receive = trio.open_memory_channel[object](sizes[name])
             self.inboxes[name] = Inbox(name, send, self.doorbell)
             self.receivers[name] = receive
 
@@ -123,8 +149,27 @@ class Channels:
 
     def statistics(self) -> ChannelStatistics:
         return ChannelStatistics(
-            {name: rx.statistics().current_buffer_used for name, rx in self.receivers.items()}
+            {
+                name: rx.statistics().current_buffer_used + len(self.inboxes[name].spill)
+                for name, rx in self.receivers.items()
+            }
         )
 
     def is_empty(self) -> bool:
-        return all(rx.statistics().current_buffer_used == 0 for rx in self.receivers.values())
+        return self.statistics().total == 0
+
+    def receive_nowait(self, name: str) -> Callable[[], object]:
+        """The dispatcher's read function for a stream: the channel, then the spill queue."""
+        receive = self.receivers[name].receive_nowait
+        spill = self.inboxes[name].spill
+        would_block = trio.WouldBlock
+
+        def receive_nowait() -> object:
+            try:
+                return receive()
+            except would_block:
+                if spill:
+                    return spill.popleft()
+                raise
+
+        return receive_nowait

@@ -46,11 +46,18 @@ class Dispatcher:
             raise ValueError(f"no handler for streams: {', '.join(missing)}")
         self._channels = channels
         self._streams = tuple(
-            (name, channels.receivers[name].receive_nowait, handlers[name]) for name in STREAMS
+            (name, channels.receive_nowait(name), handlers[name]) for name in STREAMS
         )
         self._batch = batch
         self._on_error = on_error
+        self._drained: trio.Event | None = None
         self.processed = 0
+
+    async def wait_drained(self) -> None:
+        """Wait until the dispatcher next finishes draining (something arrived and was handled)."""
+        if self._drained is None:
+            self._drained = trio.Event()
+        await self._drained.wait()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Dispatch until cancelled."""
@@ -83,6 +90,10 @@ class Dispatcher:
                     break  # look at the higher-priority streams again
             else:
                 self.processed += total
+                drained = self._drained
+                if drained is not None:
+                    self._drained = None
+                    drained.set()
                 return total
 
     def _handler_failed(self, stream: str, item: object, exc: Exception) -> None:

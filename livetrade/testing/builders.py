@@ -139,9 +139,7 @@ class OrderEvents:
         )
 
     def rejected(self, reason: str = "rejected") -> OrderRejected:
-        return OrderRejected(
-            **self._common(), account_id=self.account_id, reason=reason
-        )
+        return OrderRejected(**self._common(), account_id=self.account_id, reason=reason)
 
     def canceled(self) -> OrderCanceled:
         return OrderCanceled(**self._venue())

@@ -1,0 +1,1 @@
+"""Venue adapters: the client protocols, the sandbox venue and real venues."""

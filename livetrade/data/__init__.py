@@ -1,0 +1,1 @@
+"""The data engine: subscriptions to clients, market data into cache and bus."""

@@ -1,0 +1,212 @@
+"""The start sequence and the client disconnection of a node (DESIGN section 4).
+
+Kept apart from ``LiveNode`` so the ordering is readable top to bottom:
+connect data clients, flush their instruments into the cache, connect execution
+clients, drain, reconcile per execution client, wait for the portfolio, start
+the trader. Every bound is a Trio cancel scope with the configured timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+import trio
+
+from livetrade.adapters.base import ClientContext
+from livetrade.errors import StartupError
+
+if TYPE_CHECKING:
+    from livetrade.adapters.base import DataClient, ExecutionClient
+    from livetrade.model.reports import ExecutionMassStatus
+    from livetrade.node.kernel import NodeKernel
+    from livetrade.node.node import LiveNode
+
+__all__ = ["Reconciler", "Startup"]
+
+log = logging.getLogger("livetrade.node")
+
+Reconciler = Callable[["ExecutionClient", "ExecutionMassStatus"], None]
+"""Applies one client's mass status to the node (filled in by startup reconciliation)."""
+
+Grace = Callable[[str, float, Callable[[], Awaitable[None]]], Awaitable[bool]]
+
+
+def _log_mass_status(client: ExecutionClient, mass: ExecutionMassStatus) -> None:
+    log.info(
+        "mass status from %s: %d order reports, %d fill reports, %d position reports",
+        client.id,
+        len(mass.all_order_reports),
+        sum(len(fills) for fills in mass.fill_reports.values()),
+        sum(len(p) for p in mass.position_reports.values()),
+    )
+
+
+class Startup:
+    """Connects, reconciles and starts; later disconnects what it connected."""
+
+    def __init__(self, node: LiveNode, kernel: NodeKernel) -> None:
+        self._node = node
+        self._kernel = kernel
+        self.reconciler: Reconciler = _log_mass_status
+        self.attempted: list[DataClient | ExecutionClient] = []
+        self.connected: set[str] = set()
+        self.failed: dict[str, str] = {}
+
+    def context(self) -> ClientContext:
+        kernel = self._kernel
+        return ClientContext(
+            trader_id=kernel.trader_id,
+            clock=kernel.clock,
+            cache=kernel.cache,
+            data=kernel.channels.inbox("data_events"),
+            events=kernel.channels.inbox("exec_events"),
+        )
+
+    async def run(self, client_nursery: trio.Nursery) -> None:
+        node, kernel = self._node, self._kernel
+        config = node.config
+        ctx = self.context()
+        with trio.move_on_after(config.timeout_connection) as scope:
+            await self._connect_all(node.data_clients, ctx, client_nursery)
+            kernel.dispatcher.drain()  # instruments into the cache before exec clients connect
+            await self._connect_all(node.exec_clients, ctx, client_nursery)
+        if scope.cancelled_caught:
+            self._log_connection_table()
+            everyone: list[DataClient | ExecutionClient] = [*node.data_clients, *node.exec_clients]
+            missing = [str(c.id) for c in everyone if str(c.id) not in self.connected]
+            raise StartupError(
+                f"timeout_connection ({config.timeout_connection:g}s) expired; "
+                f"not connected: {', '.join(missing)}"
+            )
+        if self.failed:
+            raise StartupError(
+                "clients failed to connect: "
+                + "; ".join(f"{name}: {error}" for name, error in sorted(self.failed.items()))
+            )
+        kernel.dispatcher.drain()
+        await self._reconcile_all()
+        await self._initialize_portfolio()
+        kernel.trader.start()
+
+    async def _connect_all(
+        self,
+        clients: Sequence[DataClient | ExecutionClient],
+        ctx: ClientContext,
+        client_nursery: trio.Nursery,
+    ) -> None:
+        async with trio.open_nursery() as nursery:
+            for client in clients:
+                nursery.start_soon(self._connect_one, client, ctx, client_nursery)
+
+    async def _connect_one(
+        self, client: DataClient | ExecutionClient, ctx: ClientContext, nursery: trio.Nursery
+    ) -> None:
+        self.attempted.append(client)
+        try:
+            await client.connect(ctx, nursery)
+        except Exception as exc:
+            log.error("client %s failed to connect: %r", client.id, exc, exc_info=exc)
+            self.failed[str(client.id)] = repr(exc)
+            return
+        self.connected.add(str(client.id))
+        log.info("client %s connected", client.id)
+
+    def _log_connection_table(self) -> None:
+        node = self._node
+        rows = [(str(c.id), "data") for c in node.data_clients]
+        rows += [(str(c.id), "execution") for c in node.exec_clients]
+        width = max([len("client"), *(len(name) for name, _ in rows)])
+        lines = [f"{'client':<{width}}  {'type':<9}  connected"]
+        lines += [
+            f"{name:<{width}}  {kind:<9}  {'yes' if name in self.connected else 'NO'}"
+            for name, kind in rows
+        ]
+        log.error(
+            "timeout_connection (%gs) expired waiting for clients to connect:\n%s",
+            node.config.timeout_connection,
+            "\n".join(lines),
+        )
+
+    async def _reconcile_all(self) -> None:
+        config = self._node.config
+        if not config.exec_engine.reconciliation:
+            log.info("startup reconciliation disabled (exec_engine.reconciliation = false)")
+            return
+        for client in self._node.exec_clients:
+            mass = await self._fetch_mass_status(client)
+            if mass is None:
+                continue
+            duplicates = mass.duplicate_client_order_ids()
+            if duplicates:
+                raise StartupError(
+                    f"mass status from {client.id} has duplicate client order ids: "
+                    + ", ".join(sorted(str(d) for d in duplicates))
+                )
+            self.reconciler(client, mass)
+            self._kernel.dispatcher.drain()
+
+    async def _fetch_mass_status(self, client: ExecutionClient) -> ExecutionMassStatus | None:
+        config = self._node.config
+        mass = None
+        with trio.move_on_after(config.timeout_reconciliation) as scope:
+            try:
+                mass = await client.generate_mass_status(
+                    config.exec_engine.reconciliation_lookback_mins
+                )
+            except Exception as exc:
+                log.error("reconciliation of %s failed: %r; other clients go on", client.id, exc)
+                return None
+        if scope.cancelled_caught:
+            log.error(
+                "reconciliation of %s: timeout_reconciliation (%gs) expired; other clients go on",
+                client.id,
+                config.timeout_reconciliation,
+            )
+            return None
+        if mass is None:
+            log.warning("no mass status from %s: nothing to reconcile", client.id)
+        return mass
+
+    async def _initialize_portfolio(self) -> None:
+        node, kernel = self._node, self._kernel
+        venues = [client.venue for client in node.exec_clients]
+        portfolio = kernel.portfolio
+        with trio.move_on_after(node.config.timeout_portfolio) as scope:
+            while portfolio.missing_accounts(venues):
+                await kernel.dispatcher.wait_drained()
+        if scope.cancelled_caught:
+            missing = ", ".join(str(v) for v in portfolio.missing_accounts(venues))
+            raise StartupError(
+                f"timeout_portfolio ({node.config.timeout_portfolio:g}s) expired: "
+                f"no account state from venues {missing}"
+            )
+        portfolio.initialize(venues)
+
+    async def disconnect_all(self, grace: Grace) -> tuple[str, ...]:
+        """Disconnect every client whose connect was attempted; return the laggards."""
+        pending = {str(client.id): client for client in self.attempted}
+        if not pending:
+            return ()
+
+        async def disconnect_one(client: DataClient | ExecutionClient) -> None:
+            try:
+                await client.disconnect()
+            except Exception as exc:
+                log.error("client %s failed to disconnect: %r", client.id, exc, exc_info=exc)
+            pending.pop(str(client.id), None)
+
+        async def disconnect() -> None:
+            async with trio.open_nursery() as nursery:
+                for client in list(pending.values()):
+                    nursery.start_soon(disconnect_one, client)
+
+        await grace("disconnection", self._node.config.timeout_disconnection, disconnect)
+        if pending:
+            log.error(
+                "timeout_disconnection (%gs) expired; not disconnected: %s",
+                self._node.config.timeout_disconnection,
+                ", ".join(sorted(pending)),
+            )
+        return tuple(sorted(pending))

@@ -1,0 +1,120 @@
+"""Build a node from a configuration and run it from plain synchronous code.
+
+``build_node`` turns a ``NodeConfig`` into a ``LiveNode``: clients from their
+adapters' factories, strategies from their import paths (``package.module:Class``,
+instantiated with their ``StrategyConfig``). ``run`` is the one-call entry point
+used by ``python -m livetrade run``: it handles Ctrl+C/SIGTERM and returns after a
+clean stop.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import trio
+
+from livetrade.adapters.registry import adapter_factories, load_builtin_adapters
+from livetrade.config.loading import load_config
+from livetrade.config.node import NodeConfig
+from livetrade.errors import ConfigError
+from livetrade.node.node import LiveNode, RunResult
+from livetrade.trading.strategy import Strategy
+
+if TYPE_CHECKING:
+    from livetrade.clock import Clock
+    from livetrade.config.strategies import StrategyConfig
+
+__all__ = ["build_node", "load_node_config", "run"]
+
+log = logging.getLogger("livetrade.node")
+
+
+def load_node_config(path: str | os.PathLike[str]) -> NodeConfig:
+    """Load and check a TOML config (adapters registered first); warnings are logged."""
+    load_builtin_adapters()
+    loaded = load_config(path)
+    for warning in loaded.warnings:
+        log.warning("config: %s", warning)
+    return loaded.config
+
+
+def _strategy_class(index: int, config: StrategyConfig) -> type[Strategy]:
+    key = f"strategies[{index}].path"
+    try:
+        module = importlib.import_module(config.module_name)
+    except Exception as exc:
+        raise ConfigError([f"{key}: cannot import module {config.module_name!r}: {exc!r}"]) from exc
+    cls = getattr(module, config.class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise ConfigError(
+            [f"{key}: {config.path!r} is not a livetrade.Strategy subclass (found {cls!r})"]
+        )
+    return cls
+
+
+def build_node(config: NodeConfig, *, clock: Clock | None = None) -> LiveNode:
+    """A node with the config's clients and strategies added (state IDLE).
+
+    Raises:
+        ConfigError: a strategy cannot be imported or a client cannot be built;
+            the message names the key.
+    """
+    load_builtin_adapters()
+    node = LiveNode(config, clock=clock)
+    problems: list[str] = []
+    for kind, table in (("data", config.data_clients), ("exec", config.exec_clients)):
+        for client_id, client_config in table.items():
+            factories = adapter_factories(client_config.adapter)
+            factory = factories.data if kind == "data" else factories.exec
+            if factory is None:
+                problems.append(f"{kind}_clients.{client_id}: adapter has no {kind} client")
+                continue
+            client = factory(client_id, client_config.settings, config)
+            if kind == "data":
+                node.add_data_client(client)  # type: ignore[arg-type]
+            else:
+                node.add_exec_client(client)  # type: ignore[arg-type]
+    for index, strategy_config in enumerate(config.strategies):
+        try:
+            node.add_strategy(_strategy_class(index, strategy_config)(strategy_config))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return node
+
+
+def run(
+    config: NodeConfig | str | os.PathLike[str],
+    *,
+    duration: float | None = None,
+    handle_signals: bool = True,
+) -> RunResult:
+    """Build a node and run it until Ctrl+C, SIGTERM, ``duration`` seconds or a shutdown.
+
+    Raises:
+        ConfigError: the configuration is invalid (nothing was started).
+        StartupError: the node could not start (it has stopped again).
+    """
+    if not isinstance(config, NodeConfig):
+        config = load_node_config(Path(config))
+    node = build_node(config)
+
+    async def main() -> RunResult:
+        async with trio.open_nursery() as nursery:
+            if duration is not None:
+                nursery.start_soon(_stop_after, node, duration)
+            result = await node.run(handle_signals=handle_signals)
+            nursery.cancel_scope.cancel()
+        return result
+
+    return trio.run(main)
+
+
+async def _stop_after(node: LiveNode, seconds: float) -> None:
+    await trio.sleep(seconds)
+    node.request_stop(f"--duration {seconds:g}s elapsed")
