@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -195,7 +196,7 @@ class LiveNode:
 
     # -- running -------------------------------------------------------------------------------
 
-    async def run(
+    async def run(  # noqa: ASYNC128
         self,
         *,
         handle_signals: bool | None = None,
@@ -220,12 +221,12 @@ class LiveNode:
             if handle_signals:
                 await outer.start(watch_signals, self)
             try:
-                result = await self._run(task_status)
+                result = await self._run(task_status.started)
             finally:
                 outer.cancel_scope.cancel()
         return result
 
-    async def _run(self, task_status: trio.TaskStatus[NodeHandle]) -> RunResult:
+    async def _run(self, started: Callable[[NodeHandle], None]) -> RunResult:
         kernel = self._kernel
         self._token = trio.lowlevel.current_trio_token()
         self._stop_event = trio.Event()
@@ -251,7 +252,7 @@ class LiveNode:
                     if self._stop_reason is None:
                         self._set_state(NodeState.RUNNING)
                         was_running = True
-                        task_status.started(self._handle)
+                        started(self._handle)
             if failure is None and self._stop_reason is None:
                 await self._stop_event.wait()
             if failure is not None and self._stop_reason is None:

@@ -47,7 +47,7 @@ async def running_node(
     async with trio.open_nursery() as nursery:
         results: list[RunResult] = []  # kept for debugging
 
-        async def run(
+        async def run(  # noqa: ASYNC128
             *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
         ) -> None:
             results.append(await node.run(handle_signals=False, task_status=task_status))
