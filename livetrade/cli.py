@@ -1,26 +1,38 @@
 """The ``livetrade`` command line (EDGE): wiring only, the work is in the library.
 
-Each subcommand is a parser plus a handler ``(args) -> exit code``, so ``run``
-slots in beside ``check``. Exit codes: 0 success, 2 bad usage or an invalid
-configuration (nothing was started).
+Each subcommand is a parser plus a handler ``(args) -> exit code``. Exit codes:
+0 success (a clean stop), 1 the node could not start, 2 bad usage or an invalid
+configuration (nothing was started), 130 interrupted before the node started.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
 from livetrade._version import __version__
+from livetrade.adapters.registry import load_builtin_adapters
 from livetrade.config.loading import dump_config, load_config
-from livetrade.errors import ConfigError
+from livetrade.errors import ConfigError, StartupError
+from livetrade.runner import run
 
-__all__ = ["EXIT_CONFIG_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_CONFIG_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_START_FAILED",
+    "EXIT_USAGE",
+    "main",
+]
 
 EXIT_OK: Final = 0
 EXIT_CONFIG_ERROR: Final = 2
 EXIT_USAGE: Final = 2  # argparse's own code for a bad command line
+EXIT_START_FAILED: Final = 1
+EXIT_INTERRUPTED: Final = 130
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -28,6 +40,7 @@ Handler = Callable[[argparse.Namespace], int]
 def _check(args: argparse.Namespace) -> int:
     """Load the file, print the resolved configuration, and report warnings or errors."""
     source: str = args.config
+    load_builtin_adapters()
     try:
         loaded = load_config(source)
     except ConfigError as exc:
@@ -41,6 +54,31 @@ def _check(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     count = len(loaded.warnings)
     print(f"{source}: valid, {count} warning{'s' if count != 1 else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a node until Ctrl+C, SIGTERM, ``--duration`` or a strategy's shutdown request."""
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    source: str = args.config
+    try:
+        result = run(source, duration=args.duration)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{source}: invalid, nothing was started", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except StartupError as exc:
+        print(f"livetrade: could not start: {exc}", file=sys.stderr)
+        return EXIT_START_FAILED
+    except KeyboardInterrupt:  # Ctrl+C before the node took over the signals
+        print("livetrade: interrupted before the node started", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"livetrade: stopped ({result.reason})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -63,6 +101,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("config", metavar="CONFIG", help="path to the TOML config file")
     check.set_defaults(handler=_check)
+
+    run_ = commands.add_parser(
+        "run",
+        help="run a node from a config file until Ctrl+C, SIGTERM or --duration",
+        description=(
+            "Start a node from CONFIG and run it until Ctrl+C (twice skips the grace periods), "
+            "SIGTERM, --duration seconds, or a strategy's shutdown request. Exit status 0 after a "
+            "clean stop, 1 when the node could not start, 2 when CONFIG is invalid."
+        ),
+    )
+    run_.add_argument("config", metavar="CONFIG", help="path to the TOML config file")
+    run_.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="stop after this many seconds"
+    )
+    run_.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="stderr log level (default INFO)",
+    )
+    run_.set_defaults(handler=_run)
     return parser
 
 

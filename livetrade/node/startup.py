@@ -43,6 +43,10 @@ def _log_mass_status(client: ExecutionClient, mass: ExecutionMassStatus) -> None
     )
 
 
+def _kind(client: object, node: LiveNode) -> str:
+    return "data" if client in node.data_clients else "execution"
+
+
 class Startup:
     """Connects, reconciles and starts; later disconnects what it connected."""
 
@@ -111,7 +115,7 @@ class Startup:
             self.failed[str(client.id)] = repr(exc)
             return
         self.connected.add(str(client.id))
-        log.info("client %s connected", client.id)
+        log.info("%s client %s connected", _kind(client, self._node), client.id)
 
     def _log_connection_table(self) -> None:
         node = self._node
