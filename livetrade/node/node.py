@@ -217,13 +217,18 @@ class LiveNode:
         self._run_called = True
         if handle_signals is None:
             handle_signals = threading.current_thread() is threading.main_thread()
+        failure: StartupError | None = None
         async with trio.open_nursery() as outer:
             if handle_signals:
                 await outer.start(watch_signals, self)
             try:
                 result = await self._run(task_status.started)
+            except StartupError as exc:  # raised below, not wrapped in the nursery's group
+                failure = exc
             finally:
                 outer.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         return result
 
     async def _run(self, started: Callable[[NodeHandle], None]) -> RunResult:
