@@ -24,14 +24,14 @@ async def run_until_failure(node: object) -> StartupError:
     return info.value
 
 
-@pytest.mark.parametrize(("timeout", "expected"), [(None, 30.0), (2.5, 2.5)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, 30.0), (2.5, 2.5)])
 async def test_timeout_connection_fires_at_exact_time(
     autojump_clock: trio.testing.MockClock,
     caplog: pytest.LogCaptureFixture,
-    timeout: float | None,
+    configured: float | None,
     expected: float,
 ) -> None:
-    node = make_test_node(**({} if timeout is None else {"timeout_connection": timeout}))
+    node = make_test_node(**({} if configured is None else {"timeout_connection": configured}))
     node.add_data_client(ScriptedDataClient("DATA-OK"))
     node.add_exec_client(ScriptedExecutionClient("EXEC-HANGS", connect_hangs=True))
     strategy = Recorder()
@@ -47,11 +47,11 @@ async def test_timeout_connection_fires_at_exact_time(
     assert node.state is NodeState.STOPPED
 
 
-@pytest.mark.parametrize(("timeout", "expected"), [(None, 10.0), (0.25, 0.25)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, 10.0), (0.25, 0.25)])
 async def test_timeout_reconciliation_per_client_then_start(
-    autojump_clock: trio.testing.MockClock, timeout: float | None, expected: float
+    autojump_clock: trio.testing.MockClock, configured: float | None, expected: float
 ) -> None:
-    node = make_test_node(**({} if timeout is None else {"timeout_reconciliation": timeout}))
+    node = make_test_node(**({} if configured is None else {"timeout_reconciliation": configured}))
     node.add_exec_client(ScriptedExecutionClient("A", mass_status_hangs=True))
     node.add_exec_client(
         ScriptedExecutionClient(
@@ -68,11 +68,11 @@ async def test_timeout_reconciliation_per_client_then_start(
         assert strategy.started_at == DEFAULT_TEST_EPOCH_NS + round(2 * expected * NS)
 
 
-@pytest.mark.parametrize(("timeout", "expected"), [(None, 10.0), (3.0, 3.0)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, 10.0), (3.0, 3.0)])
 async def test_timeout_portfolio_without_account_state(
-    autojump_clock: trio.testing.MockClock, timeout: float | None, expected: float
+    autojump_clock: trio.testing.MockClock, configured: float | None, expected: float
 ) -> None:
-    node = make_test_node(**({} if timeout is None else {"timeout_portfolio": timeout}))
+    node = make_test_node(**({} if configured is None else {"timeout_portfolio": configured}))
     node.add_exec_client(ScriptedExecutionClient(send_account_state=False))
     error = await run_until_failure(node)
     assert trio.current_time() == expected
@@ -81,14 +81,14 @@ async def test_timeout_portfolio_without_account_state(
     )
 
 
-@pytest.mark.parametrize(("timeout", "expected"), [(None, 10.0), (1.5, 1.5)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, 10.0), (1.5, 1.5)])
 async def test_timeout_disconnection_names_the_laggard(
     autojump_clock: trio.testing.MockClock,
     caplog: pytest.LogCaptureFixture,
-    timeout: float | None,
+    configured: float | None,
     expected: float,
 ) -> None:
-    node = make_test_node(**({} if timeout is None else {"timeout_disconnection": timeout}))
+    node = make_test_node(**({} if configured is None else {"timeout_disconnection": configured}))
     node.add_data_client(ScriptedDataClient("SLOW", disconnect_hangs=True))
     node.add_exec_client(ScriptedExecutionClient("FAST"))
     with caplog.at_level(logging.ERROR, logger="livetrade.node"):
@@ -114,11 +114,11 @@ async def _submit_in_flight(node: object, strategy: Recorder) -> None:
     await trio.testing.wait_all_tasks_blocked()
 
 
-@pytest.mark.parametrize(("timeout", "expected"), [(None, 5.0), (0.75, 0.75)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, 5.0), (0.75, 0.75)])
 async def test_timeout_post_stop_waits_for_in_flight_orders(
-    autojump_clock: trio.testing.MockClock, timeout: float | None, expected: float
+    autojump_clock: trio.testing.MockClock, configured: float | None, expected: float
 ) -> None:
-    node = make_test_node(**({} if timeout is None else {"timeout_post_stop": timeout}))
+    node = make_test_node(**({} if configured is None else {"timeout_post_stop": configured}))
     node.add_data_client(ScriptedDataClient())
     node.add_exec_client(ScriptedExecutionClient(on_submit="ignore"))
     strategy = Recorder()
