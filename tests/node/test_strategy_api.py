@@ -77,7 +77,7 @@ async def test_risk_denies_bad_precision_and_throttles(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     strategy = Recorder()
-    node, data, venue = build(strategy)
+    node, _data, _venue = build(strategy)
     async with running_node(node):
         bad = strategy.submit_order(
             strategy.order_factory.limit(
@@ -105,7 +105,7 @@ async def test_risk_denies_bad_precision_and_throttles(
 
 async def test_modify_cancel_and_cancel_all(autojump_clock: trio.testing.MockClock) -> None:
     strategy = Recorder()
-    node, data, venue = build(strategy)
+    node, _data, _venue = build(strategy)
     async with running_node(node):
         a = strategy.submit_order(limit(strategy, OrderSide.BUY, "1", "90"))
         b = strategy.submit_order(limit(strategy, OrderSide.SELL, "1", "110"))
@@ -131,7 +131,7 @@ async def test_client_order_ids_resume_past_the_cache(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     strategy = Recorder()
-    node, data, venue = build(strategy)
+    node, _data, _venue = build(strategy)
     cached = make_order(
         "O-20251231-235959-001-000-41", instrument_id="BTCUSDT.SIM", strategy_id="Recorder-000"
     )
@@ -144,7 +144,7 @@ async def test_client_order_ids_resume_past_the_cache(
 async def test_uuid_client_order_ids(autojump_clock: trio.testing.MockClock) -> None:
     config = StrategyConfig(path="node_support:Recorder", use_uuid_client_order_ids=True)
     strategy = Recorder(config)
-    node, data, venue = build(strategy)
+    node, _data, _venue = build(strategy)
     async with running_node(node):
         order = strategy.submit_order(limit(strategy, OrderSide.BUY, "1", "90"))
     assert len(order.client_order_id.value) == 36 and order.client_order_id.value.count("-") == 4
@@ -153,7 +153,7 @@ async def test_uuid_client_order_ids(autojump_clock: trio.testing.MockClock) -> 
 async def test_gtd_expiry_managed_by_the_strategy(autojump_clock: trio.testing.MockClock) -> None:
     config = StrategyConfig(path="node_support:Recorder", manage_gtd_expiry=True)
     strategy = Recorder(config)
-    node, data, venue = build(strategy)
+    node, _data, venue = build(strategy)
     expire = DEFAULT_TEST_EPOCH_NS + 30 * NS
     async with running_node(node):
         order = strategy.submit_order(
@@ -178,7 +178,7 @@ async def test_gtd_expiry_managed_by_the_strategy(autojump_clock: trio.testing.M
 async def test_bracket_managed_contingencies(autojump_clock: trio.testing.MockClock) -> None:
     config = StrategyConfig(path="node_support:Recorder", manage_contingent_orders=True)
     strategy = Recorder(config)
-    node, data, venue = build(strategy, on_submit="accept")
+    node, _data, venue = build(strategy, on_submit="accept")
     async with running_node(node):
         instrument = strategy.cache.instrument(BTC)
         assert instrument is not None
@@ -213,7 +213,7 @@ async def test_bracket_unmanaged_goes_to_the_venue_as_a_list(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     strategy = Recorder()
-    node, data, venue = build(strategy)
+    node, _data, venue = build(strategy)
     async with running_node(node):
         instrument = strategy.cache.instrument(BTC)
         assert instrument is not None
@@ -253,7 +253,7 @@ async def test_timers_and_alerts_fire_at_exact_virtual_times(
             raise RuntimeError("timer bug")
 
     strategy = Timed()
-    node, data, venue = build(strategy)
+    node, _data, _venue = build(strategy)
     async with running_node(node):
         await trio.sleep(10)
         assert strategy.clock.timer_names == ["boom"]
