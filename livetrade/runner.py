@@ -20,7 +20,7 @@ import trio
 from livetrade.adapters.registry import adapter_factories, load_builtin_adapters
 from livetrade.config.loading import load_config
 from livetrade.config.node import NodeConfig
-from livetrade.errors import ConfigError
+from livetrade.errors import ConfigError, StartupError
 from livetrade.node.node import LiveNode, RunResult
 from livetrade.trading.strategy import Strategy
 
@@ -104,15 +104,21 @@ def run(
         config = load_node_config(Path(config))
     node = build_node(config)
 
-    async def main() -> RunResult:
+    async def main() -> RunResult | StartupError:
         async with trio.open_nursery() as nursery:
             if duration is not None:
                 nursery.start_soon(_stop_after, node, duration)
-            result = await node.run(handle_signals=handle_signals)
+            try:
+                result: RunResult | StartupError = await node.run(handle_signals=handle_signals)
+            except StartupError as exc:  # re-raised outside, not wrapped in the nursery's group
+                result = exc
             nursery.cancel_scope.cancel()
         return result
 
-    return trio.run(main)
+    outcome = trio.run(main)
+    if isinstance(outcome, StartupError):
+        raise outcome
+    return outcome
 
 
 async def _stop_after(node: LiveNode, seconds: float) -> None:

@@ -16,7 +16,7 @@ PUBLIC_PACKAGES = [
 
 MODEL_MODULES = [
     "identifiers", "enums", "quantities", "money", "instruments", "events",
-    "orders", "positions", "position_events", "reports", "data", "account",
+    "orders", "positions", "position_events", "reports", "data", "book", "account",
 ]
 
 

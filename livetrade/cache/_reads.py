@@ -16,6 +16,7 @@ from livetrade.cache._orders import OrderStore
 from livetrade.cache._positions import PositionStore
 from livetrade.cache.view import CacheStatistics
 from livetrade.model.account import AccountState
+from livetrade.model.book import OrderBook
 from livetrade.model.data import QuoteTick, TradeTick
 from livetrade.model.enums import OrderSide, PositionSide
 from livetrade.model.identifiers import (
@@ -51,6 +52,7 @@ class CacheReads:
 
     __slots__ = (
         "_accounts",
+        "_books",
         "_instruments",
         "_orders",
         "_positions",
@@ -65,6 +67,7 @@ class CacheReads:
     _accounts: dict[AccountId, list[AccountState]]
     _quotes: dict[InstrumentId, deque[QuoteTick]]
     _trades: dict[InstrumentId, deque[TradeTick]]
+    _books: dict[InstrumentId, OrderBook]
     _tick_capacity: int
 
     @property
@@ -322,6 +325,9 @@ class CacheReads:
 
     def trade_ticks(self, instrument_id: InstrumentId) -> list[TradeTick]:
         return list(self._trades.get(instrument_id, ()))
+
+    def order_book(self, instrument_id: InstrumentId) -> OrderBook | None:
+        return self._books.get(instrument_id)
 
     def mid_price(self, instrument_id: InstrumentId) -> Fraction | None:
         ticks = self._quotes.get(instrument_id)

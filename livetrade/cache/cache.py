@@ -35,7 +35,8 @@ from livetrade.cache._reads import CacheReads
 from livetrade.cache.view import CacheView
 from livetrade.errors import LiveTradeError
 from livetrade.model.account import AccountState
-from livetrade.model.data import QuoteTick, TradeTick
+from livetrade.model.book import OrderBook
+from livetrade.model.data import OrderBookDeltas, QuoteTick, TradeTick
 from livetrade.model.identifiers import ClientId, ClientOrderId, PositionId
 from livetrade.model.instruments import Instrument
 from livetrade.model.orders import Order
@@ -86,6 +87,7 @@ class Cache(CacheReads):
         self._accounts = {}
         self._quotes = {}
         self._trades = {}
+        self._books = {}
 
     # -- instruments ----------------------------------------------------------------------
 
@@ -178,6 +180,14 @@ class Cache(CacheReads):
         if ticks is None:
             ticks = self._trades[tick.instrument_id] = deque(maxlen=self._tick_capacity)
         ticks.appendleft(tick)
+
+    def apply_book_deltas(self, deltas: OrderBookDeltas) -> OrderBook:
+        """Apply ``deltas`` to the instrument's book (created on first use); returns it."""
+        book = self._books.get(deltas.instrument_id)
+        if book is None:
+            book = self._books[deltas.instrument_id] = OrderBook(deltas.instrument_id)
+        book.apply(deltas)
+        return book
 
     # -- purging --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Protocol, final
 import attrs
 
 from livetrade.model.account import AccountState
+from livetrade.model.book import OrderBook
 from livetrade.model.data import QuoteTick, TradeTick
 from livetrade.model.enums import OrderSide, PositionSide
 from livetrade.model.identifiers import (
@@ -287,6 +288,9 @@ class CacheView(Protocol):
 
     def trade_ticks(self, instrument_id: InstrumentId) -> list[TradeTick]:
         """The trades held for the instrument, newest first."""
+
+    def order_book(self, instrument_id: InstrumentId) -> OrderBook | None:
+        """The book built from the instrument's deltas, if any were received."""
 
     def mid_price(self, instrument_id: InstrumentId) -> Fraction | None:
         """The latest quote's exact mid price, or None before any quote."""

@@ -166,6 +166,7 @@ class DataEngine:
         self._bus.publish(self._topic(DataType.TRADES, tick.instrument_id), tick)
 
     def _on_deltas(self, deltas: OrderBookDeltas) -> None:
+        self._cache.apply_book_deltas(deltas)
         self._bus.publish(self._topic(DataType.ORDER_BOOK_DELTAS, deltas.instrument_id), deltas)
 
     def _on_instrument(self, instrument: Instrument) -> None:

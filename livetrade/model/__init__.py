@@ -8,6 +8,8 @@ from __future__ import annotations
 from livetrade.model.account import AccountBalance as AccountBalance
 from livetrade.model.account import AccountState as AccountState
 from livetrade.model.account import MarginBalance as MarginBalance
+from livetrade.model.book import BookLevel as BookLevel
+from livetrade.model.book import OrderBook as OrderBook
 from livetrade.model.data import BookOrder as BookOrder
 from livetrade.model.data import OrderBookDelta as OrderBookDelta
 from livetrade.model.data import OrderBookDeltas as OrderBookDeltas
@@ -94,6 +96,7 @@ __all__ = [
     "AccountType",
     "AggressorSide",
     "BookAction",
+    "BookLevel",
     "BookOrder",
     "ClientId",
     "ClientOrderId",
@@ -113,6 +116,7 @@ __all__ = [
     "OmsType",
     "Order",
     "OrderAccepted",
+    "OrderBook",
     "OrderBookDelta",
     "OrderBookDeltas",
     "OrderCancelRejected",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import trio
 import trio.testing
+from node_support import Recorder
 
 import livetrade
 from livetrade import ConfigError
@@ -15,7 +16,6 @@ from livetrade.node.clocks import TrioClock
 from livetrade.runner import build_node
 from livetrade.testing.node import running_node
 from livetrade.testing.scripted import ScriptedDataClient, ScriptedExecutionClient
-from node_support import Recorder
 
 CONFIG = """
 trader_id = "TRADER-007"
