@@ -325,6 +325,15 @@ class ExecutionEngine:
                 "unknown order", "event for unknown order %s: %r", event.client_order_id, event
             )
             return
+        if isinstance(event, OrderFilled) and order.has_trade(event.trade_id):
+            # Venues resend fills (reconnects, duplicated messages): apply each trade once.
+            self._refuse(
+                "duplicate fill",
+                "order %s: fill %s already applied (skipped)",
+                order.client_order_id,
+                event.trade_id,
+            )
+            return
         try:
             order.apply(event)
         except LiveTradeError as exc:

@@ -134,3 +134,24 @@ async def test_items_are_handled_at_the_virtual_time_they_arrive(
         await trio.testing.wait_all_tasks_blocked()
         nursery.cancel_scope.cancel()
     assert [t - start for t in times] == [0.5, 1.25, 3.0]
+
+
+async def test_posted_items_spill_in_order_when_the_channel_is_full() -> None:
+    from livetrade.node.channels import Channels
+    from livetrade.node.dispatcher import Dispatcher
+
+    channels = Channels(2)
+    seen: list[object] = []
+    handlers = {
+        name: seen.append
+        for name in ("exec_commands", "exec_events", "time_events", "data_commands", "data_events")
+    }
+    dispatcher = Dispatcher(channels, handlers)
+    inbox = channels.inbox("exec_commands")
+    for item in range(5):
+        inbox.post(item)
+    assert channels.statistics().queued["exec_commands"] == 5
+    assert len(inbox.spill) == 3
+    assert dispatcher.drain() == 5
+    assert seen == [0, 1, 2, 3, 4]
+    assert channels.is_empty()
