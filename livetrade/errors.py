@@ -148,16 +148,12 @@ class PositionDuplicateFill(PositionError):
 class PositionFillMismatch(PositionError):
     """The fill names another instrument, account or position id than the position's."""
 
-    def __init__(
-        self, position_id: object, field: str, expected: object, found: object
-    ) -> None:
+    def __init__(self, position_id: object, field: str, expected: object, found: object) -> None:
         self.position_id = position_id
         self.field = field
         self.expected = expected
         self.found = found
-        super().__init__(
-            f"position {position_id}: fill has {field} {found}, expected {expected}"
-        )
+        super().__init__(f"position {position_id}: fill has {field} {found}, expected {expected}")
 
 
 class LifecycleError(LiveTradeError, RuntimeError):

@@ -86,9 +86,7 @@ class MessageBus:
 
     def unsubscribe(self, topic: str, handler: Handler) -> None:
         """Remove a subscription; removing one that does not exist is a no-op."""
-        kept = [
-            s for s in self._subscriptions if not (s.pattern == topic and s.handler == handler)
-        ]
+        kept = [s for s in self._subscriptions if not (s.pattern == topic and s.handler == handler)]
         if len(kept) != len(self._subscriptions):
             self._subscriptions = kept
             self._resolved.clear()

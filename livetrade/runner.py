@@ -9,9 +9,13 @@ clean stop.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +25,9 @@ from livetrade.adapters.registry import adapter_factories, load_builtin_adapters
 from livetrade.config.loading import load_config
 from livetrade.config.node import NodeConfig
 from livetrade.errors import ConfigError, StartupError
+from livetrade.node.lifecycle import NodeState
 from livetrade.node.node import LiveNode, RunResult
+from livetrade.node.signals import STOP_SIGNALS
 from livetrade.trading.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -115,10 +121,38 @@ def run(
             nursery.cancel_scope.cancel()
         return result
 
-    outcome = trio.run(main)
+    with _quiet_after_stop(node, enabled=handle_signals):
+        outcome = trio.run(main)
     if isinstance(outcome, StartupError):
         raise outcome
     return outcome
+
+
+@contextlib.contextmanager
+def _quiet_after_stop(node: LiveNode, *, enabled: bool) -> Iterator[None]:
+    """Outside the node's own signal watcher, make late stop signals harmless.
+
+    Before the node runs, Ctrl+C interrupts as usual (``KeyboardInterrupt``).
+    Once the node has stopped, a late signal (a second Ctrl+C pressed as the
+    stop finished, or one trio re-delivers when its receiver closes) has nothing
+    left to stop: it is logged and ignored, so a clean stop still exits 0.
+    """
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if node.state is NodeState.STOPPED:
+            log.info("%s after the node stopped: ignored", signal.Signals(signum).name)
+            return
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 async def _stop_after(node: LiveNode, seconds: float) -> None:

@@ -110,8 +110,7 @@ class AccountState:
             seen.add(code)
             if self.base_currency is not None and balance.currency != self.base_currency:
                 raise CurrencyMismatch(
-                    f"{where}: balance in {code} on a single-currency "
-                    f"{self.base_currency} account"
+                    f"{where}: balance in {code} on a single-currency {self.base_currency} account"
                 )
         margin_keys: set[tuple[InstrumentId | None, str]] = set()
         for margin in self.margins:

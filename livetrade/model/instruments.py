@@ -159,8 +159,11 @@ class Instrument:
             )
 
     def _check_range(
-        self, low_name: str, low: Price | Quantity | Money | None,
-        high_name: str, high: Price | Quantity | Money | None,
+        self,
+        low_name: str,
+        low: Price | Quantity | Money | None,
+        high_name: str,
+        high: Price | Quantity | Money | None,
     ) -> None:
         if low is not None and high is not None and low.raw > high.raw:
             raise self._fail(low_name, f"{low} is above {high_name} {high}")
@@ -221,9 +224,7 @@ class Instrument:
             f"liquidity side, got {liquidity_side.name}"
         )
 
-    def commission(
-        self, quantity: Quantity, price: Price, liquidity_side: LiquiditySide
-    ) -> Money:
+    def commission(self, quantity: Quantity, price: Price, liquidity_side: LiquiditySide) -> Money:
         """The fee for a fill: exact notional x rate, rounded half-even once.
 
         Positive means paid, negative a rebate (a negative rate), as in ``OrderFilled``.

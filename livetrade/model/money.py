@@ -36,11 +36,13 @@ class Currency:
     """A currency or crypto asset with the number of decimals its amounts use."""
 
     code: str = attrs.field()
-    precision: int = attrs.field(validator=attrs.validators.and_(
-        attrs.validators.instance_of(int),
-        attrs.validators.ge(0),
-        attrs.validators.le(FIXED_PRECISION),
-    ))
+    precision: int = attrs.field(
+        validator=attrs.validators.and_(
+            attrs.validators.instance_of(int),
+            attrs.validators.ge(0),
+            attrs.validators.le(FIXED_PRECISION),
+        )
+    )
     currency_type: CurrencyType
     iso4217: int = 0
     name: str = ""
@@ -69,8 +71,7 @@ class Currency:
         except KeyError:
             known = ", ".join(sorted(cls._registry))
             raise InvalidValue(
-                f"unknown currency {code!r}; register it with Currency.register() "
-                f"(known: {known})"
+                f"unknown currency {code!r}; register it with Currency.register() (known: {known})"
             ) from None
 
     def __str__(self) -> str:
@@ -142,8 +143,10 @@ class Money:
 
     def as_decimal(self) -> Decimal:
         """The exact amount as a Decimal with the currency's precision."""
-        return Decimal(self._raw).scaleb(-FIXED_PRECISION).quantize(
-            Decimal(1).scaleb(-self.currency.precision)
+        return (
+            Decimal(self._raw)
+            .scaleb(-FIXED_PRECISION)
+            .quantize(Decimal(1).scaleb(-self.currency.precision))
         )
 
     def as_fraction(self) -> Fraction:

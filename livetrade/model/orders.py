@@ -292,10 +292,7 @@ class Order:
         self.ts_last = event.ts_event
 
     def _apply_fill(self, fill: OrderFilled, target: object) -> None:
-        if (
-            fill.instrument_id.value != self.instrument_id.value
-            or fill.order_side is not self.side
-        ):
+        if fill.instrument_id.value != self.instrument_id.value or fill.order_side is not self.side:
             raise OrderEventMismatch(
                 f"order {self.client_order_id}: fill {fill.trade_id} is for "
                 f"{fill.order_side.name} {fill.instrument_id}, not "

@@ -256,8 +256,10 @@ class Position:
     @property
     def signed_qty(self) -> Decimal:
         """The open quantity, positive long and negative short, exact."""
-        return Decimal(self._signed_raw).scaleb(-FIXED_PRECISION).quantize(
-            Decimal(1).scaleb(-self._size_precision)
+        return (
+            Decimal(self._signed_raw)
+            .scaleb(-FIXED_PRECISION)
+            .quantize(Decimal(1).scaleb(-self._size_precision))
         )
 
     @property

@@ -182,8 +182,10 @@ class _FixedPoint:
 
     def as_decimal(self) -> Decimal:
         """The exact value as a Decimal with ``precision`` decimals."""
-        return Decimal(self._raw).scaleb(-FIXED_PRECISION).quantize(
-            Decimal(1).scaleb(-self._precision)
+        return (
+            Decimal(self._raw)
+            .scaleb(-FIXED_PRECISION)
+            .quantize(Decimal(1).scaleb(-self._precision))
         )
 
     def as_fraction(self) -> Fraction:

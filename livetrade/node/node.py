@@ -186,6 +186,11 @@ class LiveNode:
         if self._stop_event is not None:
             self._stop_event.set()
 
+    @property
+    def grace_skipped(self) -> bool:
+        """A second stop request asked to skip the remaining grace periods."""
+        return self._skip_grace
+
     def skip_grace(self) -> None:
         """Skip the remaining grace periods of the stop path (a second Ctrl+C)."""
         if self._stop_reason is None:
@@ -319,16 +324,22 @@ class LiveNode:
         while not kernel.is_quiet():
             await kernel.dispatcher.wait_drained()
 
-    async def _grace(self, what: str, seconds: float, wait: Any) -> bool:
-        """Run ``await wait()`` for at most ``seconds``; True if it finished in time."""
+    async def _grace(self, what: str, seconds: float, wait: Any) -> str:
+        """Run ``await wait()`` for at most ``seconds``.
+
+        Returns ``"done"``, ``"timeout"``, or ``"skipped"`` (a second stop signal).
+        """
         if self._skip_grace:
-            log.warning("%s: grace skipped", what)
-            return False
+            log.warning("%s: skipped (second stop request)", what)
+            return "skipped"
         with trio.move_on_after(seconds) as scope:
             self._grace_scope = scope
             await wait()
         self._grace_scope = None
-        if scope.cancelled_caught:
-            log.warning("%s: grace of %ss ended before completion", what, seconds)
-            return False
-        return True
+        if not scope.cancelled_caught:
+            return "done"
+        if self.grace_skipped:
+            log.warning("%s: cut short (second stop request)", what)
+            return "skipped"
+        log.warning("%s: timeout of %gs expired", what, seconds)
+        return "timeout"

@@ -30,7 +30,7 @@ log = logging.getLogger("livetrade.node")
 Reconciler = Callable[["ExecutionClient", "ExecutionMassStatus"], None]
 """Applies one client's mass status to the node (filled in by startup reconciliation)."""
 
-Grace = Callable[[str, float, Callable[[], Awaitable[None]]], Awaitable[bool]]
+Grace = Callable[[str, float, Callable[[], Awaitable[None]]], Awaitable[str]]
 
 
 def _log_mass_status(client: ExecutionClient, mass: ExecutionMassStatus) -> None:
@@ -206,8 +206,14 @@ class Startup:
                 for client in list(pending.values()):
                     nursery.start_soon(disconnect_one, client)
 
-        await grace("disconnection", self._node.config.timeout_disconnection, disconnect)
-        if pending:
+        outcome = await grace("disconnection", self._node.config.timeout_disconnection, disconnect)
+        if pending and outcome == "skipped":
+            log.warning(
+                "disconnection skipped by a second stop request; not disconnected: %s "
+                "(their tasks are cancelled)",
+                ", ".join(sorted(pending)),
+            )
+        elif pending:
             log.error(
                 "timeout_disconnection (%gs) expired; not disconnected: %s",
                 self._node.config.timeout_disconnection,

@@ -80,7 +80,4 @@ class Throttler:
         return True
 
     def __repr__(self) -> str:
-        return (
-            f"Throttler({self._count} per {self._interval_ns} ns, "
-            f"{len(self._stamps)} recorded)"
-        )
+        return f"Throttler({self._count} per {self._interval_ns} ns, {len(self._stamps)} recorded)"

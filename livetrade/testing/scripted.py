@@ -449,6 +449,8 @@ class ScriptedDataConfig:
     symbols: list[str] = attrs.field(factory=lambda: ["BTCUSDT"])
     connect_delay_secs: float = 0.0
     connect_hangs: bool = False
+    disconnect_delay_secs: float = 0.0
+    disconnect_hangs: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -461,8 +463,13 @@ class ScriptedExecConfig:
     on_submit: str = attrs.field(
         default="accept", validator=attrs.validators.in_(("accept", "fill", "reject", "ignore"))
     )
+    on_cancel: str = attrs.field(
+        default="cancel", validator=attrs.validators.in_(("cancel", "reject", "ignore"))
+    )
     connect_delay_secs: float = 0.0
     connect_hangs: bool = False
+    disconnect_delay_secs: float = 0.0
+    disconnect_hangs: bool = False
 
 
 def _data_client(
@@ -474,6 +481,8 @@ def _data_client(
         instruments=[make_instrument(s, settings.venue) for s in settings.symbols],
         connect_delay=settings.connect_delay_secs,
         connect_hangs=settings.connect_hangs,
+        disconnect_delay=settings.disconnect_delay_secs,
+        disconnect_hangs=settings.disconnect_hangs,
     )
 
 
@@ -486,8 +495,11 @@ def _exec_client(
         account_id=settings.account_id,
         latency=settings.latency_secs,
         on_submit=cast("Reply", settings.on_submit),
+        on_cancel=cast("Reply", settings.on_cancel),
         connect_delay=settings.connect_delay_secs,
         connect_hangs=settings.connect_hangs,
+        disconnect_delay=settings.disconnect_delay_secs,
+        disconnect_hangs=settings.disconnect_hangs,
     )
 
 

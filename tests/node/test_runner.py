@@ -59,8 +59,14 @@ async def test_node_from_toml_runs(autojump_clock: trio.testing.MockClock) -> No
 @pytest.mark.parametrize(
     ("path", "problem"),
     [
-        ("no_such_module_here:Thing", "strategies[0].path: cannot import module 'no_such_module_here'"),
-        ("node_support:BTC", "strategies[0].path: 'node_support:BTC' is not a livetrade.Strategy subclass"),
+        (
+            "no_such_module_here:Thing",
+            "strategies[0].path: cannot import module 'no_such_module_here'",
+        ),
+        (
+            "node_support:BTC",
+            "strategies[0].path: 'node_support:BTC' is not a livetrade.Strategy subclass",
+        ),
     ],
 )
 def test_bad_strategy_path_is_a_config_error(path: str, problem: str) -> None:
