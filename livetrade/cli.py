@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Final
@@ -17,7 +18,10 @@ from livetrade._version import __version__
 from livetrade.adapters.registry import load_builtin_adapters
 from livetrade.config.loading import dump_config, load_config
 from livetrade.errors import ConfigError, StartupError
-from livetrade.runner import run
+from livetrade.node.lifecycle import NodeState
+from livetrade.node.node import LiveNode
+from livetrade.node.signals import STOP_SIGNALS
+from livetrade.runner import build_node, load_node_config, run_node
 
 __all__ = [
     "EXIT_CONFIG_ERROR",
@@ -65,8 +69,19 @@ def _run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     source: str = args.config
+    node: LiveNode | None = None
+
+    def on_signal(signum: int, frame: object) -> None:
+        # Active whenever the node's own watcher is not: before it runs, interrupt;
+        # once it has stopped, a late Ctrl+C has nothing left to stop.
+        if node is None or node.state is NodeState.IDLE:
+            raise KeyboardInterrupt
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     try:
-        result = run(source, duration=args.duration)
+        node = build_node(load_node_config(source))
+        result = run_node(node, duration=args.duration)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

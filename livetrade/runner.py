@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from livetrade.clock import Clock
     from livetrade.config.strategies import StrategyConfig
 
-__all__ = ["build_node", "load_node_config", "run"]
+__all__ = ["build_node", "load_node_config", "run", "run_node"]
 
 log = logging.getLogger("livetrade.node")
 
@@ -108,7 +108,13 @@ def run(
     """
     if not isinstance(config, NodeConfig):
         config = load_node_config(Path(config))
-    node = build_node(config)
+    return run_node(build_node(config), duration=duration, handle_signals=handle_signals)
+
+
+def run_node(
+    node: LiveNode, *, duration: float | None = None, handle_signals: bool = True
+) -> RunResult:
+    """Run an already built node in a new ``trio.run`` (see ``run``)."""
 
     async def main() -> RunResult | StartupError:
         async with trio.open_nursery() as nursery:
