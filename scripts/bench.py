@@ -6,7 +6,8 @@ Suites measure, they do not assert: compare numbers across commits and machines.
 - ``runtime``: a real ``LiveNode`` (``LiveClock``, ``trio.run``) fed by a scripted
   data client: quote throughput into a strategy, tick-to-order latency at 10,000
   quotes/s and at the maximum rate, RSS over two million quotes, and the stop time.
-  ``--profile`` prints a cProfile summary of the throughput phase to stderr.
+  ``--profile`` prints cProfile summaries of the throughput phase and of the
+  maximum-rate tick-to-order phase to stderr (and slows both down).
 
 See ``docs/benchmarks.md`` for what each number means.
 """
@@ -14,7 +15,9 @@ See ``docs/benchmarks.md`` for what each number means.
 from __future__ import annotations
 
 import argparse
+import array
 import cProfile
+import gc
 import io
 import json
 import math
@@ -28,6 +31,7 @@ from collections.abc import Callable
 
 import trio
 
+import livetrade
 from livetrade import LiveNode, NodeConfig, NodeHandle, RunResult, Strategy
 from livetrade.config.engines import RiskEngineConfig
 from livetrade.execution.messages import SubmitOrder
@@ -37,6 +41,7 @@ from livetrade.model.events import OrderFilled
 from livetrade.model.identifiers import ClientOrderId, InstrumentId
 from livetrade.model.orders import Order
 from livetrade.model.quantities import Price, Quantity
+from livetrade.model.reports import ExecutionMassStatus
 from livetrade.testing import OrderEvents, make_order
 from livetrade.testing.scripted import (
     ScriptedDataClient,
@@ -113,6 +118,8 @@ RSS_CHECKPOINT = 1_000_000
 WARMUP_QUOTES = 20_000
 #: distinct pre-built quotes, cycled; more than the cache keeps (10,000 per instrument)
 QUOTE_POOL = 20_000
+#: quotes a batching producer queues with ``push_nowait`` before it yields once
+PUSH_BATCH = 64
 #: the latency strategy submits a LIMIT order on every ORDER_EVERY-th quote
 ORDER_EVERY = 10
 PACED_RATE = 10_000  # quotes per second
@@ -142,6 +149,27 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+class _GcWatch:
+    """Counts the cyclic garbage collector's runs per generation and their longest pause."""
+
+    def __init__(self) -> None:
+        self.runs = [0, 0, 0]
+        self.max_pause_ns = [0, 0, 0]
+        self.paused = False
+        self._started = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if self.paused:
+            return
+        if phase == "start":
+            self._started = time.perf_counter_ns()
+            return
+        generation = info["generation"]
+        self.runs[generation] += 1
+        pause = time.perf_counter_ns() - self._started
+        self.max_pause_ns[generation] = max(self.max_pause_ns[generation], pause)
+
+
 def _quote_pool(instrument_id: InstrumentId, size: int = QUOTE_POOL) -> list[QuoteTick]:
     """Distinct quotes on the instrument's grid, built before any timing starts."""
     ts = time.time_ns()
@@ -167,8 +195,8 @@ class _BenchStrategy(Strategy):
 
     Quotes of a phase are numbered from 0 in arrival order (the data stream is FIFO
     and only the producer writes to it), so ``origin`` maps each order to the
-    number of the quote that caused it, and the producer's ``send_ns`` table gives
-    that quote's send time.
+    number of the quote that caused it, whose send time is in the producer's
+    ``send_ns`` table, and to the time ``on_quote_tick`` started on that quote.
     """
 
     def __init__(self, instrument_id: InstrumentId) -> None:
@@ -180,7 +208,7 @@ class _BenchStrategy(Strategy):
         self.target = 0
         self.reached_ns = 0
         self.reached: trio.Event | None = None
-        self.origin: dict[ClientOrderId, int] = {}
+        self.origin: dict[ClientOrderId, tuple[int, int]] = {}
 
     def begin(self, target: int, order_every: int = 0) -> trio.Event:
         """Start a phase of ``target`` quotes; the event is set when the last one arrived."""
@@ -199,10 +227,11 @@ class _BenchStrategy(Strategy):
         self.seen = seq + 1
         every = self.order_every
         if every and seq % every == 0:
+            hook_ns = time.perf_counter_ns()
             init = self.order_factory.limit(
                 self.instrument_id, OrderSide.BUY, self.quantity, tick.bid_price
             )
-            self.origin[init.client_order_id] = seq
+            self.origin[init.client_order_id] = (seq, hook_ns)
             self.submit_order(init)
         if seq + 1 == self.target:
             self.reached_ns = time.perf_counter_ns()
@@ -219,6 +248,10 @@ class _StampingVenue(ScriptedExecutionClient):
 
     def __init__(self) -> None:
         super().__init__(on_submit="accept")
+        # an empty mass status: startup reconciliation finds nothing (and says nothing)
+        self.mass_status = ExecutionMassStatus(
+            client_id=self.id, account_id=self.account_id, venue=self.venue, ts_init=time.time_ns()
+        )
         self.arrivals: list[tuple[ClientOrderId, int]] = []
         self.held: list[SubmitOrder] = []
         self.expected = 0
@@ -245,36 +278,63 @@ class _StampingVenue(ScriptedExecutionClient):
             super().submit_order(command)
 
 
-def _build_node(config: NodeConfig) -> tuple[LiveNode, ScriptedDataClient, _StampingVenue]:
-    node = LiveNode(config)  # the real LiveClock
-    data = ScriptedDataClient(instruments=[make_instrument()])
+def _build_node(
+    config: NodeConfig,
+) -> tuple[LiveNode, ScriptedDataClient, _StampingVenue, _BenchStrategy, list[QuoteTick]]:
+    """A node on the real ``LiveClock`` with a scripted data client, venue and the strategy."""
+    instrument = make_instrument()
+    node = LiveNode(config)
+    data = ScriptedDataClient(instruments=[instrument])
     venue = _StampingVenue()
+    strategy = _BenchStrategy(instrument.instrument_id)
     node.add_data_client(data)
     node.add_exec_client(venue)
-    return node, data, venue
+    node.add_strategy(strategy)
+    return node, data, venue, strategy, _quote_pool(instrument.instrument_id)
 
 
-async def _run_node(
-    node: LiveNode,
-    finished: list[tuple[int, RunResult]],
-    *,
-    task_status: trio.TaskStatus[NodeHandle] = trio.TASK_STATUS_IGNORED,
-) -> None:
+class _NodeRun:
     """``node.run`` for ``nursery.start``; records when it returned (``perf_counter_ns``)."""
-    result = await node.run(handle_signals=False, task_status=task_status)
-    finished.append((time.perf_counter_ns(), result))
+
+    def __init__(self, node: LiveNode) -> None:
+        self.node = node
+        self.returned_ns = 0
+        self.result: RunResult | None = None
+
+    async def run(  # noqa: ASYNC128
+        self, *, task_status: trio.TaskStatus[NodeHandle] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        self.result = await self.node.run(handle_signals=False, task_status=task_status)
+        self.returned_ns = time.perf_counter_ns()
 
 
 async def _push(data: ScriptedDataClient, pool: list[QuoteTick], start: int, stop: int) -> None:
-    """Quotes ``start`` to ``stop - 1`` of the cycled pool, back to back."""
+    """Quotes ``start`` to ``stop - 1`` of the cycled pool, back to back, one ``await`` each."""
     push = data.push
     size = len(pool)
     for i in range(start, stop):
         await push(pool[i % size])
 
 
+async def _push_batched(data: ScriptedDataClient, pool: list[QuoteTick], count: int) -> None:
+    """``count`` quotes, PUSH_BATCH at a time with ``push_nowait``, yielding once per batch.
+
+    This is an adapter that decoded several messages from one read: the node's
+    cost per quote without one scheduler round trip per quote.
+    """
+    push_nowait = data.push_nowait
+    size = len(pool)
+    for i in range(count):
+        try:
+            push_nowait(pool[i % size])
+        except trio.WouldBlock:
+            await data.push(pool[i % size])
+        if i % PUSH_BATCH == PUSH_BATCH - 1:
+            await trio.lowlevel.checkpoint()
+
+
 async def _push_stamped(
-    data: ScriptedDataClient, pool: list[QuoteTick], send_ns: list[int], rate: float | None
+    data: ScriptedDataClient, pool: list[QuoteTick], send_ns: array.array[int], rate: float | None
 ) -> None:
     """One quote per ``send_ns`` slot, stamped right before its send; paced if ``rate``."""
     push = data.push
@@ -292,36 +352,35 @@ async def _push_stamped(
         await push(pool[i % size])
 
 
-async def _warm_up(data: ScriptedDataClient, strategy: _BenchStrategy, pool: list[QuoteTick], order_every: int = 0) -> None:
+async def _warm_up(
+    data: ScriptedDataClient, strategy: _BenchStrategy, pool: list[QuoteTick], order_every: int = 0
+) -> None:
     reached = strategy.begin(WARMUP_QUOTES, order_every)
     await _push(data, pool, 0, WARMUP_QUOTES)
     await reached.wait()
 
 
-def _profile_report(profiler: cProfile.Profile) -> None:
+def _profile_report(profiler: cProfile.Profile, phase: str) -> None:
+    """The top 25 functions by cumulative and by own time, to stderr."""
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.strip_dirs().sort_stats(key).print_stats(25)
-        sys.stderr.write(f"--- throughput phase, top 25 by {key} ---\n{out.getvalue()}")
+        sys.stderr.write(f"--- {phase}: top 25 by {key} ---\n{out.getvalue()}")
 
 
 async def _throughput(quotes: int, profile: bool) -> dict[str, object]:
     """Quotes/s into ``on_quote_tick`` on a default node, RSS along the way, then stop."""
-    instrument = make_instrument()
-    pool = _quote_pool(instrument.instrument_id)
-    node, data, _venue = _build_node(NodeConfig())
-    strategy = _BenchStrategy(instrument.instrument_id)
-    node.add_strategy(strategy)
-    finished: list[tuple[int, RunResult]] = []
+    node, data, _venue, strategy, pool = _build_node(NodeConfig())
+    running = _NodeRun(node)
     rss_start = _rss_mb()
+    profiler = cProfile.Profile() if profile else None
     async with trio.open_nursery() as nursery:
-        await nursery.start(_run_node, node, finished)
+        await nursery.start(running.run)
         with trio.fail_after(PHASE_TIMEOUT_SECS):
             await _warm_up(data, strategy, pool)
             checkpoint = min(RSS_CHECKPOINT, quotes)
             reached = strategy.begin(quotes)
-            profiler = cProfile.Profile() if profile else None
             if profiler is not None:
                 profiler.enable()
             start = time.perf_counter_ns()
@@ -333,19 +392,26 @@ async def _throughput(quotes: int, profile: bool) -> dict[str, object]:
                 profiler.disable()
             elapsed_ns = strategy.reached_ns - start
             rss_end = _rss_mb()
+            reached = strategy.begin(quotes)
+            start = time.perf_counter_ns()
+            await _push_batched(data, pool, quotes)
+            await reached.wait()
+            batched_ns = strategy.reached_ns - start
         stop_asked = time.perf_counter_ns()
         node.handle.stop("bench: stop")
-    returned, result = finished[0]
+    assert running.result is not None
     if profiler is not None:
-        _profile_report(profiler)
+        _profile_report(profiler, "throughput phase")
     return {
         "quotes": quotes,
         "quotes_per_sec": round(quotes / (elapsed_ns / 1e9)),
+        "quotes_per_sec_batched": round(quotes / (batched_ns / 1e9)),
+        "push_batch": PUSH_BATCH,
         "rss_mb_start": round(rss_start, 1),
         "rss_mb_after_first_million": round(rss_first_million, 1),
         "rss_mb_end": round(rss_end, 1),
-        "stop_ms": round((returned - stop_asked) / 1e6, 3),
-        "stop_not_disconnected": list(result.not_disconnected),
+        "stop_ms": round((running.returned_ns - stop_asked) / 1e6, 3),
+        "stop_not_disconnected": list(running.result.not_disconnected),
     }
 
 
@@ -355,6 +421,15 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def _summary(prefix: str, samples_us: list[float]) -> dict[str, object]:
+    ordered = sorted(samples_us)
+    return {
+        f"{prefix}_p50_us": round(_percentile(ordered, 50), 1),
+        f"{prefix}_p99_us": round(_percentile(ordered, 99), 1),
+        f"{prefix}_max_us": round(ordered[-1], 1),
+    }
+
+
 async def _latency_phase(
     data: ScriptedDataClient,
     venue: _StampingVenue,
@@ -362,63 +437,74 @@ async def _latency_phase(
     pool: list[QuoteTick],
     count: int,
     rate: float | None,
-) -> dict[str, float]:
-    """Push ``count`` quotes; tick-to-order latency of the orders they caused, in µs."""
-    send_ns = [0] * count
+    suffix: str,
+    profiler: cProfile.Profile | None = None,
+) -> dict[str, object]:
+    """Push ``count`` quotes; latencies of the orders they caused (see ``_latency``)."""
+    send_ns = array.array("q", bytes(8 * count))
     reached = strategy.begin(count, ORDER_EVERY)
     arrived = venue.expect(-(-count // ORDER_EVERY))
+    if profiler is not None:
+        profiler.enable()
     start = time.perf_counter_ns()
     await _push_stamped(data, pool, send_ns, rate)
     await reached.wait()
     await arrived.wait()
+    if profiler is not None:
+        profiler.disable()
     origin = strategy.origin
-    latencies = sorted(
-        (stamp - send_ns[origin[coid]]) / 1000 for coid, stamp in venue.arrivals
-    )
+    to_order: list[float] = []
+    to_strategy: list[float] = []
+    strategy_to_order: list[float] = []
+    for coid, stamp in venue.arrivals:
+        seq, hook_ns = origin[coid]
+        sent = send_ns[seq]
+        to_order.append((stamp - sent) / 1000)
+        to_strategy.append((hook_ns - sent) / 1000)
+        strategy_to_order.append((stamp - hook_ns) / 1000)
     return {
-        "p50_us": round(_percentile(latencies, 50), 1),
-        "p99_us": round(_percentile(latencies, 99), 1),
-        "max_us": round(latencies[-1], 1),
-        "orders": len(latencies),
-        "quotes_per_sec": round(count / ((strategy.reached_ns - start) / 1e9)),
+        f"tick_to_order{suffix}_quotes_per_sec": round(
+            count / ((strategy.reached_ns - start) / 1e9)
+        ),
+        f"tick_to_order{suffix}_orders": len(to_order),
+        **_summary(f"tick_to_order{suffix}", to_order),
+        **_summary(f"tick_to_strategy{suffix}", to_strategy),
+        **_summary(f"strategy_to_order{suffix}", strategy_to_order),
     }
 
 
-async def _latency() -> dict[str, object]:
-    """Tick-to-order latency at PACED_RATE quotes/s, then with quotes back to back."""
-    instrument = make_instrument()
-    pool = _quote_pool(instrument.instrument_id)
+async def _latency(profile: bool) -> dict[str, object]:
+    """Latencies at PACED_RATE quotes/s, then with quotes back to back (the maximum rate).
+
+    ``tick_to_order``: the producer's stamp right before it sends the quote to the
+    ``SubmitOrder`` reaching the execution client, after risk and execution engine;
+    ``tick_to_strategy``: the same stamp to ``on_quote_tick`` starting on the quote;
+    ``strategy_to_order``: ``on_quote_tick`` starting to the ``SubmitOrder`` arriving.
+    """
     config = NodeConfig(risk_engine=RiskEngineConfig(max_order_submit_rate=SUBMIT_RATE))
-    node, data, venue = _build_node(config)
-    strategy = _BenchStrategy(instrument.instrument_id)
-    node.add_strategy(strategy)
-    finished: list[tuple[int, RunResult]] = []
+    node, data, venue, strategy, pool = _build_node(config)
+    profiler = cProfile.Profile() if profile else None
     async with trio.open_nursery() as nursery:
-        await nursery.start(_run_node, node, finished)
+        await nursery.start(_NodeRun(node).run)
         with trio.fail_after(PHASE_TIMEOUT_SECS):
             venue.expect(-(-WARMUP_QUOTES // ORDER_EVERY))
             await _warm_up(data, strategy, pool, ORDER_EVERY)
-            paced = await _latency_phase(
-                data, venue, strategy, pool, round(PACED_RATE * PACED_SECS), PACED_RATE
+            paced_count = round(PACED_RATE * PACED_SECS)
+            paced = await _latency_phase(data, venue, strategy, pool, paced_count, PACED_RATE, "")
+            max_rate = await _latency_phase(
+                data, venue, strategy, pool, MAX_RATE_QUOTES, None, "_max_rate", profiler
             )
-            max_rate = await _latency_phase(data, venue, strategy, pool, MAX_RATE_QUOTES, None)
             venue.release()
         risk = node.kernel.risk_engine.statistics()
         node.handle.stop("bench: stop")
+    if profiler is not None:
+        _profile_report(profiler, "tick-to-order phase at the maximum rate")
     if risk.submits_denied:
         raise RuntimeError(f"the risk engine denied {risk.submits_denied} benchmark orders")
     return {
         "tick_to_order_rate": PACED_RATE,
-        "tick_to_order_quotes_per_sec": paced["quotes_per_sec"],
-        "tick_to_order_p50_us": paced["p50_us"],
-        "tick_to_order_p99_us": paced["p99_us"],
-        "tick_to_order_max_us": paced["max_us"],
-        "tick_to_order_orders": paced["orders"],
-        "tick_to_order_max_rate_quotes_per_sec": max_rate["quotes_per_sec"],
-        "tick_to_order_max_rate_p50_us": max_rate["p50_us"],
-        "tick_to_order_max_rate_p99_us": max_rate["p99_us"],
-        "tick_to_order_max_rate_max_us": max_rate["max_us"],
-        "tick_to_order_max_rate_orders": max_rate["orders"],
+        **paced,
+        **max_rate,
         "orders_per_quote": f"1/{ORDER_EVERY}",
         "risk_bypass": config.risk_engine.bypass,
         "max_order_submit_rate": config.risk_engine.max_order_submit_rate,
@@ -426,15 +512,27 @@ async def _latency() -> dict[str, object]:
 
 
 async def _runtime(quotes: int, profile: bool) -> dict[str, object]:
-    throughput = await _throughput(quotes, profile)
-    latency = await _latency()
+    gc_watch = _GcWatch()
+    gc.callbacks.append(gc_watch)
+    try:
+        throughput = await _throughput(quotes, profile)
+        # The first node is garbage now: free it here, not during a latency phase.
+        gc_watch.paused = True
+        gc.collect()
+        gc_watch.paused = False
+        latency = await _latency(profile)
+    finally:
+        gc.callbacks.remove(gc_watch)
     return {
         "suite": "runtime",
         **throughput,
         **latency,
-        "profiled": profile,
         "rss_mb": round(_rss_mb(), 1),
         "rss_peak_mb": round(_peak_rss_mb(), 1),
+        "trio": trio.__version__,
+        "gc_runs": gc_watch.runs,
+        "gc_max_pause_ms": [round(ns / 1e6, 2) for ns in gc_watch.max_pause_ns],
+        "profiled": profile,
     }
 
 
@@ -467,10 +565,13 @@ def main(argv: list[str] | None = None) -> int:
     runtime.add_argument(
         "--profile",
         action="store_true",
-        help="cProfile the throughput phase; top 25 functions to stderr (slows it down)",
+        help="cProfile the throughput and maximum-rate phases; top 25 functions to stderr",
     )
     args = parser.parse_args(argv)
+    if args.suite == "runtime" and args.quotes < 1:
+        parser.error("--quotes must be at least 1")
     result = SUITES[args.suite](args)
+    result["livetrade"] = livetrade.__version__
     result["python"] = platform.python_version()
     result["implementation"] = platform.python_implementation()
     result["machine"] = platform.machine()
