@@ -8,13 +8,12 @@ keeps changing the order.
 
 from __future__ import annotations
 
-import uuid
 from enum import Enum, unique
 
 import attrs
 
 from livetrade.model.enums import OrderSide
-from livetrade.model.events import OrderInitialized
+from livetrade.model.events import OrderInitialized, new_event_id
 from livetrade.model.identifiers import (
     ClientId,
     ClientOrderId,
@@ -44,7 +43,7 @@ __all__ = [
 
 
 def _command_id() -> str:
-    return str(uuid.uuid4())
+    return new_event_id()
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,8 @@ a venue rather than received from it.
 
 from __future__ import annotations
 
-import uuid
+import os
+import random
 
 import attrs
 
@@ -54,9 +55,23 @@ __all__ = [
 ]
 
 
+_random = random.Random()
+os.register_at_fork(after_in_child=_random.seed)  # a forked child must not repeat ids
+
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 def new_event_id() -> str:
-    """A fresh UUID4 string for ``event_id``."""
-    return str(uuid.uuid4())
+    """A fresh UUID4 string for ``event_id``.
+
+    Made from a process-local generator seeded from the OS once (and again after a
+    fork) rather than ``uuid.uuid4()``, which reads ``os.urandom`` on every call and
+    costs about 2 µs: ids need to be unique, not secret.
+    """
+    value = (_random.getrandbits(128) & _V4_CLEAR) | _V4_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _ts_init_default(self: OrderEvent) -> int:

@@ -34,7 +34,8 @@ def _check_plain(kind: str, value: object, expected: str) -> str:
     """Return ``value`` if it is a non-empty string with no whitespace or control chars."""
     if type(value) is not str:
         raise InvalidIdentifier(kind, value, expected)
-    if not value or not value.isprintable() or any(c.isspace() for c in value):
+    # Once isprintable() holds, the space is the only whitespace character left.
+    if not value or not value.isprintable() or " " in value:
         raise InvalidIdentifier(kind, value, expected)
     return value
 

@@ -22,17 +22,20 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, Generic, TypeVar
 
 import attrs
 import trio
 
-__all__ = ["STREAMS", "ChannelStatistics", "Channels", "Doorbell", "Inbox"]
+__all__ = ["STREAMS", "YIELD_EVERY", "ChannelStatistics", "Channels", "Doorbell", "Inbox"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+YIELD_EVERY: Final = 64
+"""``Inbox.send`` lets other tasks run at least once per this many sends."""
 
 STREAMS: Final = ("exec_commands", "exec_events", "time_events", "data_commands", "data_events")
 """Stream names in the dispatcher's priority order (first drained first)."""
@@ -60,17 +63,42 @@ class Doorbell:
 
 
 class Inbox(Generic[T]):
-    """The send side of one stream, for producers."""
+    """The send side of one stream, for producers.
 
-    __slots__ = ("_doorbell", "_full", "_send", "name", "spill")
+    ``queued`` and ``taken`` count the items that entered the stream and the
+    items the dispatcher took out, so the dispatcher knows exactly how many
+    ``receive_nowait`` calls will succeed and never pays for a ``WouldBlock``
+    on an empty stream.
+    """
+
+    __slots__ = (
+        "_doorbell",
+        "_full",
+        "_half",
+        "_send",
+        "_since_yield",
+        "name",
+        "queued",
+        "spill",
+        "taken",
+    )
 
     def __init__(self, name: str, send: trio.MemorySendChannel[T], doorbell: Doorbell) -> None:
         self.name = name
         self._send = send
         self._doorbell = doorbell
         self._full = False
+        self._half = int(send.statistics().max_buffer_size) // 2
+        self._since_yield = 0
         #: items posted while the channel was full, read by the dispatcher after it
         self.spill: deque[T] = deque()
+        self.queued = 0
+        self.taken = 0
+
+    @property
+    def pending(self) -> int:
+        """Items in the stream now (channel and spill queue)."""
+        return self.queued - self.taken
 
     def post(self, item: T) -> None:
         """Queue ``item`` without waiting and without dropping (for code in the dispatcher).
@@ -86,15 +114,23 @@ class Inbox(Generic[T]):
             except trio.WouldBlock:
                 log.warning("stream %s is full: posted items wait in its spill queue", self.name)
                 self.spill.append(item)
+        self.queued += 1
         self._doorbell.ring()
 
     def send_nowait(self, item: T) -> None:
         """Queue ``item`` now; raises ``trio.WouldBlock`` when the stream is full."""
         self._send.send_nowait(item)
+        self.queued += 1
         self._doorbell.ring()
 
     async def send(self, item: T) -> None:
-        """Queue ``item``, waiting for room if the stream is full (never drops)."""
+        """Queue ``item``, waiting for room if the stream is full (never drops).
+
+        Each call is a cancellation point; every ``YIELD_EVERY`` calls (and
+        whenever the stream is full) it also lets other tasks run, so a producer
+        with a burst of decoded messages hands them over without one trip through
+        the scheduler per message.
+        """
         try:
             self._send.send_nowait(item)
         except trio.WouldBlock:
@@ -107,12 +143,32 @@ class Inbox(Generic[T]):
                 )
             self._doorbell.ring()
             await self._send.send(item)
-        else:
-            if self._full:
-                self._full = False
-                log.info("stream %s has room again", self.name)
-            await trio.lowlevel.checkpoint()
+            self.queued += 1
+            self._doorbell.ring()
+            return
+        self.queued += 1
         self._doorbell.ring()
+        if self._full and self.queued - self.taken <= self._half:
+            self._full = False  # the episode ends once the stream is half empty again
+            log.info("stream %s has room again", self.name)
+        self._since_yield += 1
+        if self._since_yield >= YIELD_EVERY:
+            self._since_yield = 0
+            await trio.lowlevel.checkpoint()
+        else:
+            await trio.lowlevel.checkpoint_if_cancelled()
+
+    async def send_many(self, items: Iterable[T]) -> None:
+        """Queue several items (one venue message that decoded to many), then yield once."""
+        for item in items:
+            try:
+                self._send.send_nowait(item)
+            except trio.WouldBlock:
+                self._doorbell.ring()
+                await self._send.send(item)
+            self.queued += 1
+        self._doorbell.ring()
+        await trio.lowlevel.checkpoint()
 
 
 @attrs.frozen
@@ -148,28 +204,7 @@ class Channels:
         return self.inboxes[name]
 
     def statistics(self) -> ChannelStatistics:
-        return ChannelStatistics(
-            {
-                name: rx.statistics().current_buffer_used + len(self.inboxes[name].spill)
-                for name, rx in self.receivers.items()
-            }
-        )
+        return ChannelStatistics({name: inbox.pending for name, inbox in self.inboxes.items()})
 
     def is_empty(self) -> bool:
-        return self.statistics().total == 0
-
-    def receive_nowait(self, name: str) -> Callable[[], object]:
-        """The dispatcher's read function for a stream: the channel, then the spill queue."""
-        receive = self.receivers[name].receive_nowait
-        spill = self.inboxes[name].spill
-        would_block = trio.WouldBlock
-
-        def receive_nowait() -> object:
-            try:
-                return receive()
-            except would_block:
-                if spill:
-                    return spill.popleft()
-                raise
-
-        return receive_nowait
+        return not any(inbox.queued - inbox.taken for inbox in self.inboxes.values())

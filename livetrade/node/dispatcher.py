@@ -46,7 +46,15 @@ class Dispatcher:
             raise ValueError(f"no handler for streams: {', '.join(missing)}")
         self._channels = channels
         self._streams = tuple(
-            (name, channels.receive_nowait(name), handlers[name]) for name in STREAMS
+            (
+                channels.inboxes[name],
+                channels.receivers[name].receive_nowait,
+                channels.inboxes[name].spill.popleft,
+                handlers[name],
+                tuple(channels.inboxes[higher] for higher in STREAMS[:index]),
+                name,
+            )
+            for index, name in enumerate(STREAMS)
         )
         self._batch = batch
         self._on_error = on_error
@@ -73,21 +81,26 @@ class Dispatcher:
         batch = self._batch
         would_block = trio.WouldBlock
         while True:
-            for name, receive_nowait, handler in self._streams:
+            for inbox, receive_nowait, from_spill, handler, higher, name in self._streams:
+                ready = inbox.queued - inbox.taken
+                if not ready:
+                    continue
                 taken = 0
-                try:
-                    while taken < batch:
+                for _ in range(min(ready, batch)):
+                    try:
                         item = receive_nowait()
-                        taken += 1
-                        try:
-                            handler(item)
-                        except Exception as exc:  # one bad item must not stop the node
-                            self._handler_failed(name, item, exc)
-                except would_block:
-                    pass
-                if taken:
-                    total += taken
-                    break  # look at the higher-priority streams again
+                    except would_block:  # the rest of the items wait in the spill queue
+                        item = from_spill()
+                    inbox.taken += 1
+                    taken += 1
+                    try:
+                        handler(item)
+                    except Exception as exc:  # one bad item must not stop the node
+                        self._handler_failed(name, item, exc)
+                    if not taken & 63 and any(h.queued - h.taken for h in higher):
+                        break  # a command arrived: serve the higher streams first
+                total += taken
+                break  # look at the higher-priority streams again
             else:
                 self.processed += total
                 drained = self._drained

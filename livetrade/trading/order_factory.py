@@ -57,6 +57,8 @@ class OrderFactory:
         "_list_count",
         "_order_count",
         "_pattern",
+        "_stamp",
+        "_stamp_second",
         "order_id_tag",
         "strategy_id",
         "trader_id",
@@ -90,6 +92,8 @@ class OrderFactory:
         self._clock = clock
         self._order_count = 0
         self._list_count = 0
+        self._stamp_second = -1
+        self._stamp = ""
         self._pattern = re.compile(
             rf"-{re.escape(trader_id.tag)}-{re.escape(order_id_tag)}-([0-9]+)\Z"
         )
@@ -135,7 +139,10 @@ class OrderFactory:
 
     def _tag(self, prefix: str, n: int) -> str:
         seconds = self._clock.timestamp_ns() // NANOS_PER_SECOND
-        stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%d-%H%M%S")
+        if seconds != self._stamp_second:  # formatting the time costs more than the rest
+            self._stamp_second = seconds
+            self._stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = self._stamp
         return f"{prefix}-{stamp}-{self.trader_id.tag}-{self.order_id_tag}-{n}"
 
     def next_client_order_id(self) -> ClientOrderId:

@@ -94,6 +94,7 @@ class Strategy(Actor):
         super().__init__(self.strategy_id.value)
         self._factory: OrderFactory | None = None
         self._managed: ManagedOrders | None = None
+        self._order_topic = ""
 
     @property
     def params(self) -> dict[str, object]:
@@ -123,7 +124,8 @@ class Strategy(Actor):
         )
         self._managed = ManagedOrders(self)
         bus = services.msgbus
-        bus.subscribe(f"events.order.{self.strategy_id}", self._handle_order_event)
+        self._order_topic = f"events.order.{self.strategy_id}"
+        bus.subscribe(self._order_topic, self._handle_order_event)
         bus.subscribe(f"events.position.{self.strategy_id}", self._handle_position_event)
 
     def start(self) -> None:
@@ -245,7 +247,7 @@ class Strategy(Actor):
         if position_id is not None:
             order.position_id = position_id
         self._node.cache.add_order(order, client_id=client_id)
-        self._node.msgbus.publish(f"events.order.{self.strategy_id}", order.init_event)
+        self._node.msgbus.publish(self._order_topic, order.init_event)
         return order
 
     def modify_order(
