@@ -68,7 +68,8 @@ class DataEngine:
         self._by_venue: dict[Venue, DataClient] = {}
         self._default: DataClient | None = None
         self._subscribers: dict[tuple[DataType, InstrumentId], int] = {}
-        self._topics: dict[tuple[DataType, InstrumentId], str] = {}
+        self._topics: dict[DataType, dict[InstrumentId, str]] = {t: {} for t in DataType}
+        self._quote_topics = self._topics[DataType.QUOTES]
         self._handlers: dict[type, Callable[[Any], None]] = {
             QuoteTick: self._on_quote,
             TradeTick: self._on_trade,
@@ -151,15 +152,18 @@ class DataEngine:
             log.warning("data engine: unknown data item %r (skipped)", item)
 
     def _topic(self, data_type: DataType, instrument_id: InstrumentId) -> str:
-        key = (data_type, instrument_id)
-        topic = self._topics.get(key)
+        topics = self._topics[data_type]
+        topic = topics.get(instrument_id)
         if topic is None:
-            topic = self._topics[key] = topic_for(data_type, instrument_id)
+            topic = topics[instrument_id] = topic_for(data_type, instrument_id)
         return topic
 
     def _on_quote(self, tick: QuoteTick) -> None:
         self._cache.add_quote_tick(tick)
-        self._bus.publish(self._topic(DataType.QUOTES, tick.instrument_id), tick)
+        topic = self._quote_topics.get(tick.instrument_id)
+        if topic is None:
+            topic = self._topic(DataType.QUOTES, tick.instrument_id)
+        self._bus.publish(topic, tick)
 
     def _on_trade(self, tick: TradeTick) -> None:
         self._cache.add_trade_tick(tick)

@@ -217,16 +217,8 @@ class Actor:
         handler: Callable[[Any], None],
         client_id: ClientId | None,
     ) -> None:
-        node = self._node
-        node.msgbus.subscribe(topic_for(data_type, instrument_id), handler)
-        node.send_data_command(
-            Subscribe(
-                data_type=data_type,
-                instrument_id=instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
-            )
-        )
+        self._node.msgbus.subscribe(topic_for(data_type, instrument_id), handler)
+        self._data_command(Subscribe, data_type, instrument_id, client_id)
 
     def _unsubscribe(
         self,
@@ -235,10 +227,18 @@ class Actor:
         handler: Callable[[Any], None],
         client_id: ClientId | None,
     ) -> None:
-        node = self._node
-        node.msgbus.unsubscribe(topic_for(data_type, instrument_id), handler)
-        node.send_data_command(
-            Unsubscribe(
+        self._node.msgbus.unsubscribe(topic_for(data_type, instrument_id), handler)
+        self._data_command(Unsubscribe, data_type, instrument_id, client_id)
+
+    def _data_command(
+        self,
+        kind: type[Subscribe | Unsubscribe],
+        data_type: DataType,
+        instrument_id: InstrumentId,
+        client_id: ClientId | None,
+    ) -> None:
+        self._node.send_data_command(
+            kind(
                 data_type=data_type,
                 instrument_id=instrument_id,
                 client_id=client_id,

@@ -19,7 +19,7 @@ siblings are cancelled or reduced by the rules in ``livetrade.trading.contingenc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from livetrade.config.strategies import StrategyConfig
 from livetrade.errors import LifecycleError
@@ -172,18 +172,7 @@ class Strategy(Actor):
     ) -> Order:
         """Add ``order`` to the cache and send it (through risk) to its venue."""
         order = self._add_order(order, position_id, client_id)
-        self._node.send_exec_command(
-            SubmitOrder(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=order.instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
-                order=order.init_event,
-                position_id=position_id,
-            )
-        )
-        self._managed_orders.on_submit(order)
+        self._send_submit(order, position_id, client_id)
         return order
 
     def submit_order_list(
@@ -202,11 +191,7 @@ class Strategy(Actor):
             return orders
         self._node.send_exec_command(
             SubmitOrderList(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=orders[0].instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(orders[0].instrument_id, client_id),
                 order_list_id=order_list.order_list_id,
                 orders=order_list.orders,
                 position_id=position_id,
@@ -221,16 +206,24 @@ class Strategy(Actor):
     ) -> None:
         self._node.send_exec_command(
             SubmitOrder(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=order.instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(order.instrument_id, client_id),
                 order=order.init_event,
                 position_id=position_id,
             )
         )
         self._managed_orders.on_submit(order)
+
+    def _command_fields(
+        self, instrument_id: InstrumentId, client_id: ClientId | None
+    ) -> dict[str, Any]:
+        """The fields every trading command of this strategy shares."""
+        return {
+            "trader_id": self.trader_id,
+            "strategy_id": self.strategy_id,
+            "instrument_id": instrument_id,
+            "client_id": client_id,
+            "ts_init": self.clock.timestamp_ns(),
+        }
 
     def _add_order(
         self,
@@ -267,11 +260,7 @@ class Strategy(Actor):
             return
         self._node.send_exec_command(
             ModifyOrder(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=order.instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(order.instrument_id, client_id),
                 client_order_id=order.client_order_id,
                 venue_order_id=order.venue_order_id,
                 quantity=quantity,
@@ -283,11 +272,7 @@ class Strategy(Actor):
     def cancel_order(self, order: Order, *, client_id: ClientId | None = None) -> None:
         self._node.send_exec_command(
             CancelOrder(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=order.instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(order.instrument_id, client_id),
                 client_order_id=order.client_order_id,
                 venue_order_id=order.venue_order_id,
             )
@@ -303,11 +288,7 @@ class Strategy(Actor):
         """Cancel this strategy's open orders on the instrument (one side if given)."""
         self._node.send_exec_command(
             CancelAllOrders(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(instrument_id, client_id),
                 order_side=order_side,
             )
         )
@@ -315,11 +296,7 @@ class Strategy(Actor):
     def query_order(self, order: Order, *, client_id: ClientId | None = None) -> None:
         self._node.send_exec_command(
             QueryOrder(
-                trader_id=self.trader_id,
-                strategy_id=self.strategy_id,
-                instrument_id=order.instrument_id,
-                client_id=client_id,
-                ts_init=self.clock.timestamp_ns(),
+                **self._command_fields(order.instrument_id, client_id),
                 client_order_id=order.client_order_id,
                 venue_order_id=order.venue_order_id,
             )
