@@ -22,6 +22,7 @@ from livetrade.node.lifecycle import NodeState
 from livetrade.node.node import LiveNode
 from livetrade.node.signals import STOP_SIGNALS
 from livetrade.runner import build_node, load_node_config, run_node
+from livetrade.trading.status import StatusReporter
 
 __all__ = [
     "EXIT_CONFIG_ERROR",
@@ -81,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
         signal.signal(signum, on_signal)
     try:
         node = build_node(load_node_config(source))
+        reporter = StatusReporter(args.status_every)
+        node.add_actor(reporter)
         result = run_node(node, duration=args.duration)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -93,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl+C before the node took over the signals
         print("livetrade: interrupted before the node started", file=sys.stderr)
         return EXIT_INTERRUPTED
+    print(f"livetrade: summary: {reporter.summary()}", file=sys.stderr)
     print(f"livetrade: stopped ({result.reason})", file=sys.stderr)
     return EXIT_OK
 
@@ -135,6 +139,13 @@ def _parser() -> argparse.ArgumentParser:
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="stderr log level (default INFO)",
+    )
+    run_.add_argument(
+        "--status-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="log a one-line status this often (default 5; 0 turns it off)",
     )
     run_.set_defaults(handler=_run)
     return parser

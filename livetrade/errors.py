@@ -165,3 +165,11 @@ class StartupError(LiveTradeError, RuntimeError):
 
     The node has already run its stop path when this is raised: nothing is left running.
     """
+
+
+class VenueQueryError(LiveTradeError, RuntimeError):
+    """A venue did not answer a report query (error, rate limit, outage).
+
+    Reconciliation treats it as *unknown*, never as "the venue has no such
+    order": only a definitive answer may resolve an order.
+    """

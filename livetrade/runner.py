@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,11 +41,18 @@ log = logging.getLogger("livetrade.node")
 
 
 def load_node_config(path: str | os.PathLike[str]) -> NodeConfig:
-    """Load and check a TOML config (adapters registered first); warnings are logged."""
+    """Load and check a TOML config (adapters registered first); warnings are logged.
+
+    The config file's directory is added to the end of ``sys.path``, so a
+    strategy ``path`` can name a module that sits beside the config.
+    """
     load_builtin_adapters()
     loaded = load_config(path)
     for warning in loaded.warnings:
         log.warning("config: %s", warning)
+    config_dir = str(Path(path).resolve().parent)
+    if config_dir not in sys.path:
+        sys.path.append(config_dir)  # strategy modules may sit next to the config file
     return loaded.config
 
 

@@ -8,6 +8,9 @@ Suites measure, they do not assert: compare numbers across commits and machines.
   quotes/s and at the maximum rate, RSS over two million quotes, and the stop time.
   ``--profile`` prints cProfile summaries of the throughput phase and of the
   maximum-rate tick-to-order phase to stderr (and slows both down).
+- ``reconciliation``: startup reconciliation's pure function on a mass status of
+  1,000 and 10,000 orders (three fills each) against an empty cache and against a
+  cache that knows half of it, and the cost of applying the result.
 
 See ``docs/benchmarks.md`` for what each number means.
 """
@@ -28,20 +31,52 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 import trio
 
 import livetrade
+from bench_persistence import bench_persistence  # scripts/ is on sys.path
+from bench_sandbox import bench_sandbox
 from livetrade import LiveNode, NodeConfig, NodeHandle, RunResult, Strategy
+from livetrade.cache import Cache
 from livetrade.config.engines import RiskEngineConfig
+from livetrade.execution.engine import ExecutionEngine
 from livetrade.execution.messages import SubmitOrder
+from livetrade.execution.reconciliation import ReconciliationSettings, reconcile_mass_status
 from livetrade.model.data import QuoteTick
-from livetrade.model.enums import OrderSide
+from livetrade.model.enums import (
+    LiquiditySide,
+    OmsType,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    TimeInForce,
+)
 from livetrade.model.events import OrderFilled
-from livetrade.model.identifiers import ClientOrderId, InstrumentId
+from livetrade.model.identifiers import (
+    AccountId,
+    ClientId,
+    ClientOrderId,
+    InstrumentId,
+    TradeId,
+    TraderId,
+    Venue,
+    VenueOrderId,
+)
+from livetrade.model.money import Currency, Money
 from livetrade.model.orders import Order
 from livetrade.model.quantities import Price, Quantity
-from livetrade.model.reports import ExecutionMassStatus
+from livetrade.model.reports import (
+    ExecutionMassStatus,
+    FillReport,
+    OrderStatusReport,
+    PositionStatusReport,
+)
+from livetrade.msgbus import MessageBus
+from livetrade.node.clocks import LiveClock
+from livetrade.risk.engine import RiskEngine
 from livetrade.testing import OrderEvents, make_order
 from livetrade.testing.scripted import (
     ScriptedDataClient,
@@ -541,11 +576,228 @@ def bench_runtime(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+# -- reconciliation -----------------------------------------------------------------------------
+
+#: instruments the benchmark orders spread over (one position report each)
+RECON_BASES = ("BTC", "ETH", "BNB", "SOL")
+#: orders in the large case (the small one is a tenth)
+RECON_ORDERS = 10_000
+#: fills per order (each of 1.000 on an order of 4.000)
+RECON_FILLS = 3
+#: timed runs of the pure function per size, alternating sizes (the fastest is reported)
+RECON_REPEATS = 7
+#: the same with the garbage collector off, to tell the algorithm's growth from CPython's
+RECON_REPEATS_NO_GC = 3
+
+
+def _recon_mass(orders: int) -> ExecutionMassStatus:
+    """``orders`` orders, 3 fills each: half still working, half canceled; one in four
+    reported without a client order id (matched through the venue order id index)."""
+    mass = ExecutionMassStatus(
+        client_id=ClientId("SIM"), account_id=AccountId("SIM-001"), venue=Venue("SIM"), ts_init=1
+    )
+    account = mass.account_id
+    usdt = Currency.from_str("USDT")
+    instruments = [InstrumentId(f"{base}USDT.SIM") for base in RECON_BASES]
+    net = dict.fromkeys(instruments, 0)
+    order_reports: list[OrderStatusReport] = []
+    fill_reports: list[FillReport] = []
+    one = Quantity("1.000")
+    for i in range(orders):
+        instrument_id = instruments[i % len(instruments)]
+        side = OrderSide.BUY if (i // len(instruments)) % 2 == 0 else OrderSide.SELL
+        venue_order_id = VenueOrderId(f"V-{i}")
+        coid = ClientOrderId(f"O-{i}")
+        net[instrument_id] += side.sign * RECON_FILLS
+        prices = [Price.from_raw((10_000 + (i + k) % 50) * 10_000_000, 2) for k in range(3)]
+        order_reports.append(
+            OrderStatusReport(
+                account_id=account,
+                instrument_id=instrument_id,
+                venue_order_id=venue_order_id,
+                client_order_id=None if i % 4 == 3 else coid,
+                order_side=side,
+                order_type=OrderType.LIMIT,
+                time_in_force=TimeInForce.GTC,
+                order_status=OrderStatus.PARTIALLY_FILLED if i % 2 else OrderStatus.CANCELED,
+                quantity=Quantity("4.000"),
+                filled_qty=Quantity("3.000"),
+                avg_px=sum((p.as_decimal() for p in prices), Decimal(0)) / 3,
+                price=Price("101.00"),
+                ts_accepted=10,
+                ts_last=20,
+                ts_init=20,
+            )
+        )
+        for k, price in enumerate(prices):
+            fill_reports.append(
+                FillReport(
+                    account_id=account,
+                    instrument_id=instrument_id,
+                    venue_order_id=venue_order_id,
+                    client_order_id=None if i % 4 == 3 else coid,
+                    trade_id=TradeId(f"T-{i}-{k}"),
+                    order_side=side,
+                    last_qty=one,
+                    last_px=price,
+                    commission=Money("0.01", usdt),
+                    liquidity_side=LiquiditySide.MAKER,
+                    ts_event=11 + k,
+                    ts_init=11 + k,
+                )
+            )
+    mass.add_order_reports(order_reports)
+    mass.add_fill_reports(fill_reports)
+    mass.add_position_reports(
+        PositionStatusReport(
+            account_id=account,
+            instrument_id=instrument_id,
+            position_side=PositionSide.LONG
+            if qty > 0
+            else PositionSide.SHORT
+            if qty
+            else PositionSide.FLAT,
+            quantity=Quantity(abs(qty)),
+            avg_px_open=Decimal("100.20") if qty else None,
+            ts_last=30,
+            ts_init=30,
+        )
+        for instrument_id, qty in net.items()
+    )
+    return mass
+
+
+class _ReconClient:
+    """The execution client the engine routes to; reconciliation sends it nothing."""
+
+    id = ClientId("SIM")
+    venue = Venue("SIM")
+    account_id = AccountId("SIM-001")
+    oms_type = OmsType.NETTING
+
+
+def _recon_engine(mass: ExecutionMassStatus, known_half: bool) -> tuple[Cache, ExecutionEngine]:
+    """A cache with the instruments (and a quote each); with ``known_half``, every even
+    order of ``mass`` accepted with its first fill, applied through the engine."""
+    cache, bus, clock = Cache(), MessageBus(), LiveClock()
+    for base in RECON_BASES:
+        instrument = make_instrument(f"{base}USDT")
+        cache.add_instrument(instrument)
+        cache.add_quote_tick(
+            QuoteTick(
+                instrument_id=instrument.instrument_id,
+                bid_price=Price("100.00"),
+                ask_price=Price("100.02"),
+                bid_size=Quantity("1.000"),
+                ask_size=Quantity("1.000"),
+                ts_event=0,
+                ts_init=0,
+            )
+        )
+    engine = ExecutionEngine(cache, bus, clock, RiskEngine(RiskEngineConfig(), cache, clock))
+    engine.register_client(_ReconClient())  # type: ignore[arg-type]
+    if not known_half:
+        return cache, engine
+    for index, report in enumerate(mass.order_reports.values()):
+        if index % 2:
+            continue
+        order = make_order(
+            f"O-{index}",
+            side=report.order_side,
+            quantity="4.000",
+            price="101.00",
+            instrument_id=report.instrument_id.value,
+        )
+        cache.add_order(order, client_id=ClientId("SIM"))
+        events = OrderEvents(order, account_id="SIM-001", venue_order_id=f"V-{index}")
+        engine.process(events.submitted())
+        engine.process(events.accepted())
+        first = mass.fill_reports[report.venue_order_id][0]
+        engine.process(events.filled("1.000", first.last_px, trade_id=first.trade_id.value))
+    return cache, engine
+
+
+def _recon_time(
+    cache: Cache, mass: ExecutionMassStatus, settings: ReconciliationSettings, *, collect: bool
+) -> float:
+    """Seconds of one ``reconcile_mass_status`` call; ``collect=False`` runs it with GC off."""
+    gc.collect()
+    if not collect:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        reconcile_mass_status(cache, mass, settings)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def _recon_pair(known_half: bool, small: int, large: int) -> dict[str, float | int]:
+    """Both sizes of one case, timed in alternation so both see the same machine load."""
+    settings = ReconciliationSettings(trader_id=TraderId("TRADER-001"))
+    inputs = {}
+    for orders in (small, large):
+        mass = _recon_mass(orders)
+        cache, engine = _recon_engine(mass, known_half)
+        inputs[orders] = (mass, cache, engine)
+    timings: dict[tuple[int, bool], list[float]] = {}
+    for collect, repeats in ((True, RECON_REPEATS), (False, RECON_REPEATS_NO_GC)):
+        for _ in range(repeats):
+            for orders, (mass, cache, _engine) in inputs.items():
+                seconds = _recon_time(cache, mass, settings, collect=collect)
+                timings.setdefault((orders, collect), []).append(seconds)
+    figures: dict[str, float | int] = {}
+    for orders, (mass, cache, engine) in inputs.items():
+        result = reconcile_mass_status(cache, mass, settings)
+        gc.collect()
+        start = time.perf_counter()
+        refused = engine.apply_reconciliation(result)
+        figures[f"{orders}_apply_s"] = time.perf_counter() - start
+        if refused:
+            raise RuntimeError(f"the engine refused {refused} reconciliation events")
+        if not reconcile_mass_status(cache, mass, settings).is_empty:
+            raise RuntimeError("a second reconciliation generated events")
+        figures[f"{orders}_s"] = min(timings[orders, True])
+        figures[f"{orders}_no_gc_s"] = min(timings[orders, False])
+        figures[f"{orders}_events"] = len(result.events)
+    return figures
+
+
+def bench_reconciliation(args: argparse.Namespace) -> dict[str, object]:
+    small, large = args.orders // 10, args.orders
+    out: dict[str, object] = {"suite": "reconciliation"}
+
+    def name(orders: int) -> str:
+        return f"recon_{orders // 1000}k" if orders % 1000 == 0 else f"recon_{orders}"
+
+    for case, known_half in (("empty", False), ("half", True)):
+        figures = _recon_pair(known_half, small, large)
+        for orders in (small, large):
+            out[f"{name(orders)}_{case}_s"] = round(float(figures[f"{orders}_s"]), 4)
+        for orders in (small, large):
+            out[f"{name(orders)}_{case}_apply_s"] = round(float(figures[f"{orders}_apply_s"]), 4)
+            out[f"{name(orders)}_{case}_events"] = figures[f"{orders}_events"]
+        out[f"recon_growth_{case}"] = round(
+            float(figures[f"{large}_s"]) / float(figures[f"{small}_s"]), 2
+        )
+        out[f"recon_growth_{case}_no_gc"] = round(
+            float(figures[f"{large}_no_gc_s"]) / float(figures[f"{small}_no_gc_s"]), 2
+        )
+    out["orders"] = large
+    out["fills"] = large * RECON_FILLS
+    out["instruments"] = len(RECON_BASES)
+    out["repeats"] = RECON_REPEATS
+    return out
+
+
 # -- command line -------------------------------------------------------------------------------
 
 SUITES: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
     "model": bench_model,
     "runtime": bench_runtime,
+    "reconciliation": bench_reconciliation,
+    "persistence": bench_persistence,
+    "sandbox": lambda args: bench_sandbox(args.seconds),
 }
 
 
@@ -567,7 +819,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="cProfile the throughput and maximum-rate phases; top 25 functions to stderr",
     )
+    reconciliation = suites.add_parser(
+        "reconciliation",
+        help="startup reconciliation of a large mass status: empty and half-known cache",
+    )
+    reconciliation.add_argument(
+        "--orders",
+        type=int,
+        default=RECON_ORDERS,
+        help=f"orders in the large case (default {RECON_ORDERS:,}); the small case is a tenth",
+    )
+    suites.add_parser(
+        "persistence",
+        help="codec µs/event, events/s into SQLite and Redis, write-ahead latency",
+    )
+    sandbox = suites.add_parser(
+        "sandbox", help="the sandbox's quote generator and matching: quotes/s it can produce"
+    )
+    sandbox.add_argument(
+        "--seconds", type=float, default=2.0, help="time per measurement (default 2)"
+    )
     args = parser.parse_args(argv)
+    if args.suite == "reconciliation" and args.orders < 10:
+        parser.error("--orders must be at least 10")
     if args.suite == "runtime" and args.quotes < 1:
         parser.error("--quotes must be at least 1")
     result = SUITES[args.suite](args)

@@ -20,6 +20,10 @@ PACKAGE = ROOT / "livetrade"
 PURE_PACKAGES = [
     "model", "errors.py", "msgbus.py", "clock.py", "execution/messages.py", "node/lifecycle.py",
     "cache", "risk", "trading/portfolio.py", "trading/order_factory.py", "trading/contingency.py",
+    "execution/reconciliation",
+    "adapters/sandbox/messages.py", "adapters/sandbox/matching.py", "adapters/sandbox/accounts.py",
+    "adapters/sandbox/exchange.py", "adapters/sandbox/engine.py", "adapters/sandbox/checks.py",
+    "adapters/sandbox/reports.py", "adapters/sandbox/snapshot.py", "adapters/sandbox/terms.py",
 ]
 FORBIDDEN_IN_PURE = {
     "trio", "trio_websocket", "trio_util", "httpx", "httpx2", "sqlite3", "coredis",
@@ -34,12 +38,14 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run("ruff", "check", "livetrade", "tests", "scripts")
+    result = _run("ruff", "check", "livetrade", "tests", "scripts", "examples")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_flake8_async_is_clean() -> None:
-    files = [str(p.relative_to(ROOT)) for p in _python_files(PACKAGE, ROOT / "scripts")]
+    files = [
+        str(p.relative_to(ROOT)) for p in _python_files(PACKAGE, ROOT / "scripts", ROOT / "examples")
+    ]
     result = _run("flake8_async", "--startable-in-context-manager=run,_run,_hold_nursery,watch_signals", *files)
     assert result.returncode == 0, result.stdout + result.stderr
 

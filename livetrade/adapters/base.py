@@ -41,8 +41,21 @@ if TYPE_CHECKING:
         Unsubscribe,
     )
     from livetrade.model.enums import OmsType
-    from livetrade.model.identifiers import AccountId, ClientId, TraderId, Venue
-    from livetrade.model.reports import ExecutionMassStatus
+    from livetrade.model.identifiers import (
+        AccountId,
+        ClientId,
+        ClientOrderId,
+        InstrumentId,
+        TraderId,
+        Venue,
+        VenueOrderId,
+    )
+    from livetrade.model.reports import (
+        ExecutionMassStatus,
+        FillReport,
+        OrderStatusReport,
+        PositionStatusReport,
+    )
     from livetrade.node.channels import Inbox
 
 __all__ = ["ClientContext", "DataClient", "ExecutionClient"]
@@ -124,6 +137,52 @@ class ExecutionClient(Protocol):
 
     def query_order(self, command: QueryOrder) -> None: ...
 
+    # -- reports: the venue's own view, for reconciliation ------------------------------------
+    #
+    # Each query may raise (venue error, rate limit) or be cancelled by the caller's
+    # timeout: reconciliation treats both as "unknown", never as "not found". Only a
+    # definitive answer ("the venue has no such order") is ``None`` or an empty list.
+
+    async def generate_order_status_reports(
+        self,
+        *,
+        instrument_id: InstrumentId | None = None,
+        open_only: bool = False,
+        start_ns: int | None = None,
+    ) -> list[OrderStatusReport]:
+        """The account's orders: open ones always, closed ones updated since ``start_ns``."""
+        ...
+
+    async def generate_order_status_report(
+        self,
+        *,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> OrderStatusReport | None:
+        """One order by either id; ``None`` only when the venue says it does not exist."""
+        ...
+
+    async def generate_fill_reports(
+        self,
+        *,
+        instrument_id: InstrumentId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        start_ns: int | None = None,
+    ) -> list[FillReport]:
+        """The account's executions since ``start_ns`` (all history when None)."""
+        ...
+
+    async def generate_position_status_reports(
+        self, *, instrument_id: InstrumentId | None = None
+    ) -> list[PositionStatusReport]:
+        """The venue's positions (one per instrument on a netting venue)."""
+        ...
+
     async def generate_mass_status(self, lookback_mins: int | None) -> ExecutionMassStatus | None:
-        """Everything the venue knows about the account (startup reconciliation)."""
+        """Orders, fills and positions in one snapshot (startup reconciliation).
+
+        ``lookback_mins`` bounds closed orders and fills (open orders are always
+        included); ``None`` asks for everything the venue keeps.
+        """
         ...

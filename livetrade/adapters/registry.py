@@ -38,7 +38,10 @@ log = logging.getLogger(__name__)
 DataFactory = Callable[["ClientId", Any, "NodeConfig"], "DataClient"]
 ExecFactory = Callable[["ClientId", Any, "NodeConfig"], "ExecutionClient"]
 
-BUILTIN_ADAPTER_MODULES: Final[tuple[str, ...]] = ("livetrade.testing.scripted",)
+BUILTIN_ADAPTER_MODULES: Final[tuple[str, ...]] = (
+    "livetrade.adapters.sandbox",
+    "livetrade.testing.scripted",
+)
 """Modules imported by ``load_builtin_adapters`` (each registers one adapter)."""
 
 

@@ -15,16 +15,18 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import final
+from typing import Any, final
 
 import attrs
 
 from livetrade.config._dump import dump_config
 from livetrade.config._problems import render_problems
 from livetrade.config._structure import make_converter
+from livetrade.config.clients import ClientConfig
 from livetrade.config.node import NodeConfig, config_warnings
 from livetrade.config.persistence import DEFAULT_SQLITE_FILE, DatabaseConfig
 from livetrade.errors import ConfigError
+from livetrade.model.identifiers import ClientId
 
 __all__ = ["LoadedConfig", "dump_config", "load_config", "load_config_text"]
 
@@ -126,10 +128,37 @@ def _resolve_database(database: DatabaseConfig, base_dir: Path) -> DatabaseConfi
     return attrs.evolve(database, path=path if path.is_absolute() else base_dir / path)
 
 
+def _resolve_client_paths(
+    clients: dict[ClientId, ClientConfig], base_dir: Path
+) -> dict[ClientId, ClientConfig]:
+    """Relative ``Path`` settings of adapters are relative to the config file's directory."""
+    resolved = {}
+    for client_id, client in clients.items():
+        settings: Any = client.settings
+        if attrs.has(type(settings)):
+            changes = {
+                field.name.lstrip("_"): value.expanduser()
+                if value.expanduser().is_absolute()
+                else base_dir / value.expanduser()
+                for field in attrs.fields(type(settings))
+                if isinstance(value := getattr(settings, field.name), Path)
+            }
+            if changes:
+                client = attrs.evolve(client, settings=attrs.evolve(settings, **changes))
+        resolved[client_id] = client
+    return resolved
+
+
 def _resolve_paths(config: NodeConfig, base_dir: Path) -> NodeConfig:
     cache = attrs.evolve(config.cache, database=_resolve_database(config.cache.database, base_dir))
     message_bus = config.message_bus
     if message_bus.database is not None:
         database = _resolve_database(message_bus.database, base_dir)
         message_bus = attrs.evolve(message_bus, database=database)
-    return attrs.evolve(config, cache=cache, message_bus=message_bus)
+    return attrs.evolve(
+        config,
+        cache=cache,
+        message_bus=message_bus,
+        data_clients=_resolve_client_paths(config.data_clients, base_dir),
+        exec_clients=_resolve_client_paths(config.exec_clients, base_dir),
+    )

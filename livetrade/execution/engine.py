@@ -16,6 +16,10 @@ overfill) is logged with the event and counted in ``statistics()``, never
 applied halfway and never dropped silently. The same holds for an event about
 an order the cache does not know (startup reconciliation creates those orders
 as ``EXTERNAL``).
+
+``apply_reconciliation`` applies a startup reconciliation result the same way:
+its new orders are registered, then each event goes through ``process``, so
+orders, positions and bus publications follow exactly as for venue events.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from livetrade.execution.messages import (
     SubmitOrder,
     SubmitOrderList,
 )
+from livetrade.execution.reconciliation.errors import ReconciliationError
 from livetrade.model.account import AccountState
 from livetrade.model.enums import OmsType, OrderStatus
 from livetrade.model.events import (
@@ -48,6 +53,7 @@ from livetrade.model.events import (
     OrderRejected,
     OrderSubmitted,
 )
+from livetrade.model.orders import Order
 from livetrade.model.position_events import (
     PositionChanged,
     PositionClosed,
@@ -60,6 +66,7 @@ if TYPE_CHECKING:
     from livetrade.adapters.base import ExecutionClient
     from livetrade.cache.cache import Cache
     from livetrade.clock import Clock
+    from livetrade.execution.reconciliation.report import ReconciliationResult
     from livetrade.model.identifiers import (
         ClientId,
         InstrumentId,
@@ -67,7 +74,6 @@ if TYPE_CHECKING:
         StrategyId,
         Venue,
     )
-    from livetrade.model.orders import Order
     from livetrade.msgbus import MessageBus
     from livetrade.risk.engine import RiskEngine
 
@@ -402,6 +408,53 @@ class ExecutionEngine:
             if oms is OmsType.UNSPECIFIED:
                 oms = OmsType.NETTING
         return position_id_for(oms, order.instrument_id, order.strategy_id, order.client_order_id)
+
+    # -- reconciliation ----------------------------------------------------------------------
+
+    def apply_reconciliation(self, result: ReconciliationResult) -> int:
+        """Register ``result.new_orders``, then ``process`` each of ``result.events``.
+
+        Everything is checked before anything changes: a new order whose id the
+        cache already holds, or an event for an order that is neither held nor
+        new, raises ``ReconciliationError`` and nothing is applied. The result
+        was computed (and each event tried on a copy of its order) against this
+        same cache state, so no event is refused; the number refused anyway is
+        returned and logged as an error (0 unless the cache changed in between).
+        """
+        cache = self._cache
+        new_ids: set[object] = set()
+        for init in result.new_orders:
+            coid = init.client_order_id
+            if coid in new_ids or cache.order(coid) is not None:
+                raise ReconciliationError(
+                    f"reconciliation of {result.client_id}: order {coid} is already in the "
+                    "cache; nothing was applied"
+                )
+            new_ids.add(coid)
+        for event in result.events:
+            coid = event.client_order_id
+            if coid not in new_ids and cache.order(coid) is None:
+                raise ReconciliationError(
+                    f"reconciliation of {result.client_id}: event {type(event).__name__} for "
+                    f"order {coid}, which is neither cached nor new; nothing was applied"
+                )
+        orders = [Order(init) for init in result.new_orders]
+        refused_before = self.refused.total()
+        for order in orders:
+            cache.add_order(order, client_id=result.client_id)
+            self._bus.publish(self._order_topic(order.strategy_id), order.init_event)
+        for event in result.events:
+            self.process(event)
+        refused = self.refused.total() - refused_before
+        if refused:
+            log.error(
+                "reconciliation of %s: %d of %d events were refused while applying "
+                "(the cache changed since the result was computed?)",
+                result.client_id,
+                refused,
+                len(result.events),
+            )
+        return refused
 
     def _refuse(self, reason: str, message: str, *args: object) -> None:
         self.refused[reason] += 1

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from livetrade.adapters.base import DataClient, ExecutionClient
     from livetrade.cache.view import CacheView
     from livetrade.clock import Clock
+    from livetrade.execution.reconciliation import ReconciliationReport
+    from livetrade.model.identifiers import ClientId
     from livetrade.msgbus import MessageBus
     from livetrade.trading.actor import Actor
     from livetrade.trading.portfolio import Portfolio
@@ -163,6 +165,14 @@ class LiveNode:
     @property
     def exec_clients(self) -> list[ExecutionClient]:
         return list(self._exec_clients)
+
+    @property
+    def reconciliation_reports(self) -> dict[ClientId, ReconciliationReport]:
+        """Startup reconciliation's report per execution client (filled in during start).
+
+        A client whose reconciliation was disabled, timed out or failed has no entry.
+        """
+        return dict(self.startup.reports)
 
     @property
     def stop_reason(self) -> str | None:

@@ -4,6 +4,13 @@ Kept apart from ``LiveNode`` so the ordering is readable top to bottom:
 connect data clients, flush their instruments into the cache, connect execution
 clients, drain, reconcile per execution client, wait for the portfolio, start
 the trader. Every bound is a Trio cancel scope with the configured timeout.
+
+Startup reconciliation (``Startup.reconcile``, the default ``reconciler``) runs
+the pure ``reconcile_mass_status`` for one client, applies the result through
+the execution engine in the same synchronous step (so the cache cannot change
+in between), logs the report (INFO per change, WARNING per discrepancy) and
+keeps it in ``reports``. A client whose reconciliation raises is logged and
+skipped, with nothing of it applied; the other clients go on.
 """
 
 from __future__ import annotations
@@ -16,9 +23,20 @@ import trio
 
 from livetrade.adapters.base import ClientContext
 from livetrade.errors import StartupError
+from livetrade.execution.reconciliation import (
+    ReconciliationError,
+    ReconciliationSettings,
+    Severity,
+    collect_claims,
+    duplicate_client_order_ids,
+    reconcile_mass_status,
+)
+from livetrade.execution.reconciliation.errors import describe_duplicates
 
 if TYPE_CHECKING:
     from livetrade.adapters.base import DataClient, ExecutionClient
+    from livetrade.execution.reconciliation import ReconciliationReport, ReconciliationResult
+    from livetrade.model.identifiers import ClientId
     from livetrade.model.reports import ExecutionMassStatus
     from livetrade.node.kernel import NodeKernel
     from livetrade.node.node import LiveNode
@@ -28,7 +46,13 @@ __all__ = ["Reconciler", "Startup"]
 log = logging.getLogger("livetrade.node")
 
 Reconciler = Callable[["ExecutionClient", "ExecutionMassStatus"], None]
-"""Applies one client's mass status to the node (filled in by startup reconciliation)."""
+"""Applies one client's mass status to the node (``Startup.reconcile`` by default)."""
+
+_LEVELS = {
+    Severity.DEBUG: logging.DEBUG,
+    Severity.INFO: logging.INFO,
+    Severity.WARNING: logging.WARNING,
+}
 
 Grace = Callable[[str, float, Callable[[], Awaitable[None]]], Awaitable[str]]
 
@@ -53,7 +77,10 @@ class Startup:
     def __init__(self, node: LiveNode, kernel: NodeKernel) -> None:
         self._node = node
         self._kernel = kernel
-        self.reconciler: Reconciler = _log_mass_status
+        self.reconciler: Reconciler = self.reconcile
+        #: startup reconciliation's report per execution client that was reconciled
+        self.reports: dict[ClientId, ReconciliationReport] = {}
+        self._reconciliation_settings: ReconciliationSettings | None = None
         self.attempted: list[DataClient | ExecutionClient] = []
         self.connected: set[str] = set()
         self.failed: dict[str, str] = {}
@@ -142,14 +169,59 @@ class Startup:
             mass = await self._fetch_mass_status(client)
             if mass is None:
                 continue
-            duplicates = mass.duplicate_client_order_ids()
+            duplicates = duplicate_client_order_ids(mass, self._settings())
             if duplicates:
                 raise StartupError(
                     f"mass status from {client.id} has duplicate client order ids: "
-                    + ", ".join(sorted(str(d) for d in duplicates))
+                    f"{describe_duplicates(duplicates)}; reconciliation refused to guess "
+                    "(list them in exec_engine.filtered_client_order_ids to skip them)"
                 )
             self.reconciler(client, mass)
             self._kernel.dispatcher.drain()
+
+    def _settings(self) -> ReconciliationSettings:
+        """Built once: strategies (and their claims) are fixed once the node left IDLE."""
+        if self._reconciliation_settings is not None:
+            return self._reconciliation_settings
+        config = self._node.config
+        claims, problems = collect_claims(
+            (strategy.strategy_id, strategy.config.external_order_claims)
+            for strategy in self._kernel.trader.strategies
+        )
+        for problem in problems:
+            log.warning("external_order_claims: %s", problem)
+        settings = ReconciliationSettings.from_config(
+            config.exec_engine, trader_id=config.trader_id, external_order_claims=claims
+        )
+        self._reconciliation_settings = settings
+        return settings
+
+    def reconcile(self, client: ExecutionClient, mass: ExecutionMassStatus) -> None:
+        """Reconcile one client's mass status and apply the result, whole or not at all."""
+        _log_mass_status(client, mass)
+        kernel = self._kernel
+        result: ReconciliationResult | None = None
+        try:
+            result = reconcile_mass_status(kernel.cache, mass, self._settings())
+            kernel.exec_engine.apply_reconciliation(result)  # checks all, then applies
+        except Exception as exc:  # one client must not stop the others
+            # The pure function changes nothing, and apply raises ReconciliationError only
+            # before its first change; anything else would be an engine bug mid-way.
+            untouched = result is None or isinstance(exc, ReconciliationError)
+            applied = "nothing of it was applied" if untouched else "it may be partly applied"
+            log.error(
+                "reconciliation of %s failed: %r; %s, other clients go on",
+                client.id,
+                exc,
+                applied,
+                exc_info=exc,
+            )
+            return
+        report = result.report
+        self.reports[client.id] = report
+        for severity, line in report.lines():
+            log.log(_LEVELS[severity], "reconciliation %s: %s", client.id, line)
+        log.info("%s", report.summary())
 
     async def _fetch_mass_status(self, client: ExecutionClient) -> ExecutionMassStatus | None:
         config = self._node.config

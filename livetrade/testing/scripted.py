@@ -68,7 +68,12 @@ from livetrade.model.quantities import Price, Quantity
 if TYPE_CHECKING:
     from livetrade.adapters.base import ClientContext
     from livetrade.config.node import NodeConfig
-    from livetrade.model.reports import ExecutionMassStatus
+    from livetrade.model.reports import (
+        ExecutionMassStatus,
+        FillReport,
+        OrderStatusReport,
+        PositionStatusReport,
+    )
 
 __all__ = [
     "ScriptedDataClient",
@@ -278,6 +283,75 @@ class ScriptedExecutionClient(_Connectable):
             await trio.sleep_forever()
         await trio.sleep(self.mass_status_delay)
         return self.mass_status
+
+    async def generate_order_status_reports(
+        self,
+        *,
+        instrument_id: InstrumentId | None = None,
+        open_only: bool = False,
+        start_ns: int | None = None,
+    ) -> list[OrderStatusReport]:
+        await self._report_wait()
+        if self.mass_status is None:
+            return []
+        return [
+            r
+            for r in self.mass_status.order_reports.values()
+            if (instrument_id is None or r.instrument_id == instrument_id)
+            and (not open_only or r.is_open)
+            and (start_ns is None or r.is_open or r.ts_last >= start_ns)
+        ]
+
+    async def generate_order_status_report(
+        self,
+        *,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> OrderStatusReport | None:
+        for report in await self.generate_order_status_reports(instrument_id=instrument_id):
+            if (venue_order_id is not None and report.venue_order_id == venue_order_id) or (
+                client_order_id is not None and report.client_order_id == client_order_id
+            ):
+                return report
+        return None
+
+    async def generate_fill_reports(
+        self,
+        *,
+        instrument_id: InstrumentId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        start_ns: int | None = None,
+    ) -> list[FillReport]:
+        await self._report_wait()
+        if self.mass_status is None:
+            return []
+        return [
+            f
+            for fills in self.mass_status.fill_reports.values()
+            for f in fills
+            if (instrument_id is None or f.instrument_id == instrument_id)
+            and (venue_order_id is None or f.venue_order_id == venue_order_id)
+            and (start_ns is None or f.ts_event >= start_ns)
+        ]
+
+    async def generate_position_status_reports(
+        self, *, instrument_id: InstrumentId | None = None
+    ) -> list[PositionStatusReport]:
+        await self._report_wait()
+        if self.mass_status is None:
+            return []
+        return [
+            p
+            for reports in self.mass_status.position_reports.values()
+            for p in reports
+            if instrument_id is None or p.instrument_id == instrument_id
+        ]
+
+    async def _report_wait(self) -> None:
+        if self.mass_status_hangs:
+            await trio.sleep_forever()
+        await trio.sleep(self.mass_status_delay)
 
     # -- commands (synchronous; replies come from the reply task) ---------------------------
 
