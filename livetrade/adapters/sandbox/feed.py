@@ -14,21 +14,56 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from livetrade.model.data import QuoteTick, TradeTick
 from livetrade.model.enums import AggressorSide
-from livetrade.model.identifiers import TradeId
+from livetrade.model.identifiers import InstrumentId, TradeId
 from livetrade.model.instruments import Instrument
 from livetrade.model.quantities import Price, Quantity
 
 __all__ = ["CsvProblem", "RandomWalk", "parse_csv"]
 
 _NS: Final = 1_000_000_000
+
+
+def _slot_setters() -> tuple[Callable[[QuoteTick, Any], None], ...]:
+    names = ("instrument_id", "bid_price", "ask_price", "bid_size", "ask_size")
+    return tuple(QuoteTick.__dict__[name].__set__ for name in (*names, "ts_event", "ts_init"))
+
+
+_SET_ID, _SET_BID, _SET_ASK, _SET_BID_SIZE, _SET_ASK_SIZE, _SET_TS, _SET_TS_INIT = _slot_setters()
+_new = object.__new__
+
+
+def _fast_quote(
+    instrument_id: InstrumentId,
+    bid: Price,
+    ask: Price,
+    bid_size: Quantity,
+    ask_size: Quantity,
+    ts: int,
+) -> QuoteTick:
+    """A ``QuoteTick`` equal to the one its constructor builds, at half the cost.
+
+    ``QuoteTick`` is a frozen slotted class: its generated ``__init__`` parses
+    keywords and goes through ``object.__setattr__`` per field. The generator is
+    the benchmarks' load source, so it fills the slots through their descriptors
+    directly (the values are already checked by construction here).
+    """
+    quote: QuoteTick = _new(QuoteTick)
+    _SET_ID(quote, instrument_id)
+    _SET_BID(quote, bid)
+    _SET_ASK(quote, ask)
+    _SET_BID_SIZE(quote, bid_size)
+    _SET_ASK_SIZE(quote, ask_size)
+    _SET_TS(quote, ts)
+    _SET_TS_INIT(quote, ts)
+    return quote
 
 
 class RandomWalk:
@@ -98,6 +133,7 @@ class RandomWalk:
         mid = self._mid_ticks
         out: list[QuoteTick] = []
         append = out.append
+        fast_quote = _fast_quote
         ts = ts_start
         for _ in range(count):
             mid += int(random_() * width) - step
@@ -109,14 +145,13 @@ class RandomWalk:
             ask_price = prices.get(ask) or price_of(ask)
             pick = int(random_() * count_sizes * count_sizes)
             append(
-                QuoteTick(
-                    instrument_id=instrument_id,
-                    bid_price=bid_price,
-                    ask_price=ask_price,
-                    bid_size=sizes[pick // count_sizes],
-                    ask_size=sizes[pick % count_sizes],
-                    ts_event=ts,
-                    ts_init=ts,
+                fast_quote(
+                    instrument_id,
+                    bid_price,
+                    ask_price,
+                    sizes[pick // count_sizes],
+                    sizes[pick % count_sizes],
+                    ts,
                 )
             )
             ts += interval_ns

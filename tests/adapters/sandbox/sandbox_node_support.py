@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from livetrade.config.strategies import StrategyConfig
-from livetrade.model import FIXED_SCALAR, InstrumentId, OrderFilled, OrderSide
+from livetrade.model import FIXED_SCALAR, InstrumentId, OrderFilled, OrderSide, OrderStatus
 from livetrade.node.node import LiveNode
 from livetrade.testing.sandbox import SandboxSetup
 from livetrade.trading.strategy import Strategy
 
 ROOT = Path(__file__).resolve().parents[3]
+_NEVER_AT_VENUE = frozenset({OrderStatus.REJECTED, OrderStatus.DENIED})
 BTC = InstrumentId("BTCUSDT.SANDBOX")
 
 
@@ -50,8 +51,11 @@ def venue_mismatches(setup: SandboxSetup) -> list[str]:
     cached = {o.client_order_id: o for o in node.cache.orders()}
     for coid in sorted(set(reports) | set(cached), key=str):
         report, order = reports.get(coid), cached.get(coid)
+        if report is None and order is not None and order.status in _NEVER_AT_VENUE:
+            continue  # refused before it could rest: a venue keeps no record of it
         if report is None or order is None:
-            problems.append(f"{coid}: venue {report is not None}, cache {order is not None}")
+            status = None if order is None else order.status.name
+            problems.append(f"{coid}: venue {report is not None}, cache {status}")
             continue
         if order.status is not report.order_status:
             problems.append(f"{coid}: cache {order.status.name}, venue {report.order_status.name}")

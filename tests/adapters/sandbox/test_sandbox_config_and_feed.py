@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 import trio
 from sandbox_node_support import BTC, ROOT
@@ -90,6 +91,8 @@ def test_random_walk_is_seeded_and_stays_on_the_grid() -> None:
     assert len(quotes) == 1000 and len(trades) == 200  # one per 5 quotes
     assert [q.ts_event for q in quotes[:3]] == [1_000, 100_001_000, 200_001_000]
     for q in quotes:
+        # Built through the slots (fast path): equal to what the constructor builds.
+        assert q == QuoteTick(**attrs.asdict(q, recurse=False))
         assert q.ask_price.raw - q.bid_price.raw == 2 * instrument.price_increment.raw
         assert instrument.check_price(q.bid_price) is None
         assert q.bid_size.is_positive()
