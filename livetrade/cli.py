@@ -62,6 +62,17 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ignore_late_signals() -> None:
+    """After the node ran, a stop signal has nothing left to stop: ignore it.
+
+    ``SIG_IGN`` rather than a Python handler, because the interpreter puts Python
+    handlers back to the default while it shuts down, and a late Ctrl+C would then
+    kill the process (exit -2) after a clean stop. ``SIG_IGN`` survives shutdown.
+    """
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run a node until Ctrl+C, SIGTERM, ``--duration`` or a strategy's shutdown request."""
     logging.basicConfig(
@@ -84,7 +95,10 @@ def _run(args: argparse.Namespace) -> int:
         node = build_node(load_node_config(source))
         reporter = StatusReporter(args.status_every)
         node.add_actor(reporter)
-        result = run_node(node, duration=args.duration)
+        try:
+            result = run_node(node, duration=args.duration)
+        finally:
+            _ignore_late_signals()
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
