@@ -11,6 +11,8 @@ Suites measure, they do not assert: compare numbers across commits and machines.
 - ``reconciliation``: startup reconciliation's pure function on a mass status of
   1,000 and 10,000 orders (three fills each) against an empty cache and against a
   cache that knows half of it, and the cost of applying the result.
+- ``soak``: 24 virtual hours at 50 orders a minute with purging (``MockClock``):
+  orders left in memory and RSS after the first hour and at the end (``bench_soak.py``).
 
 See ``docs/benchmarks.md`` for what each number means.
 """
@@ -38,6 +40,7 @@ import trio
 import livetrade
 from bench_persistence import bench_persistence  # scripts/ is on sys.path
 from bench_sandbox import bench_sandbox
+from bench_soak import SOAK_HOURS, SOAK_RATE, bench_soak
 from livetrade import LiveNode, NodeConfig, NodeHandle, RunResult, Strategy
 from livetrade.cache import Cache
 from livetrade.config.engines import RiskEngineConfig
@@ -798,6 +801,7 @@ SUITES: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
     "reconciliation": bench_reconciliation,
     "persistence": bench_persistence,
     "sandbox": lambda args: bench_sandbox(args.seconds),
+    "soak": bench_soak,
 }
 
 
@@ -838,6 +842,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     sandbox.add_argument(
         "--seconds", type=float, default=2.0, help="time per measurement (default 2)"
+    )
+    soak = suites.add_parser(
+        "soak", help="24 virtual hours of orders with purging: orders in memory, RSS"
+    )
+    soak.add_argument(
+        "--hours", type=int, default=SOAK_HOURS, help=f"virtual hours (default {SOAK_HOURS})"
+    )
+    soak.add_argument(
+        "--rate", type=int, default=SOAK_RATE, help=f"orders per minute (default {SOAK_RATE})"
     )
     args = parser.parse_args(argv)
     if args.suite == "reconciliation" and args.orders < 10:

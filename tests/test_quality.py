@@ -20,7 +20,7 @@ PACKAGE = ROOT / "livetrade"
 PURE_PACKAGES = [
     "model", "errors.py", "msgbus.py", "clock.py", "execution/messages.py", "node/lifecycle.py",
     "cache", "risk", "trading/portfolio.py", "trading/order_factory.py", "trading/contingency.py",
-    "execution/reconciliation",
+    "execution/reconciliation", "execution/checks",
     "adapters/sandbox/messages.py", "adapters/sandbox/matching.py", "adapters/sandbox/accounts.py",
     "adapters/sandbox/exchange.py", "adapters/sandbox/engine.py", "adapters/sandbox/checks.py",
     "adapters/sandbox/reports.py", "adapters/sandbox/snapshot.py", "adapters/sandbox/terms.py",

@@ -48,6 +48,7 @@ from livetrade.node.clocks import LiveClock
 from livetrade.node.handle import NodeHandle
 from livetrade.node.kernel import NodeKernel
 from livetrade.node.lifecycle import NodeState, check_transition
+from livetrade.node.maintenance import Maintenance
 from livetrade.node.signals import watch_signals
 from livetrade.node.startup import Startup
 
@@ -102,6 +103,8 @@ class LiveNode:
         self._token: trio.lowlevel.TrioToken | None = None
         self._handle = NodeHandle(self)
         self.startup = Startup(self, self._kernel)
+        #: continuous reconciliation, purges and snapshots (started once RUNNING)
+        self.maintenance = Maintenance(self._kernel)
 
     # -- building (IDLE only) ----------------------------------------------------------------
 
@@ -273,6 +276,8 @@ class LiveNode:
                         self._set_state(NodeState.RUNNING)
                         was_running = True
                         started(self._handle)
+            if was_running and self._stop_reason is None:
+                await root.start(self.maintenance.run)
             if failure is None and self._stop_reason is None:
                 await self._stop_event.wait()
             if failure is not None and self._stop_reason is None:
@@ -321,6 +326,7 @@ class LiveNode:
     async def _stop(self, clients: trio.Nursery, tasks: trio.Nursery) -> tuple[str, ...]:
         kernel = self._kernel
         self._set_state(NodeState.SHUTTING_DOWN)
+        self.maintenance.cancel()
         kernel.trader.stop()
         await self._grace("residual events", self.config.timeout_post_stop, self._wait_quiet)
         not_disconnected = await self.startup.disconnect_all(self._grace)
