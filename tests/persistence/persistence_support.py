@@ -19,14 +19,17 @@ imports the fixture it uses (``redis_server_fixture``, registered as ``redis_ser
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 import pytest
@@ -495,6 +498,7 @@ class RedisServer:
         self.port = _free_port()
         self.password = password
         self._process: subprocess.Popen[bytes] | None = None
+        self._drainer: threading.Thread | None = None
         self.host = "127.0.0.1"
 
     def start(self) -> None:
@@ -514,34 +518,51 @@ class RedisServer:
         if self.password is not None:
             args += ["--requirepass", self.password]
         self._process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.directory
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.directory
         )
         self._wait_ready()
 
     def _wait_ready(self) -> None:
+        """Read the server's log until it says it accepts connections (no polling).
+
+        ``select`` bounds each read by what is left of ``READY_TIMEOUT``; after that a
+        daemon thread drains the log so the server never blocks on a full pipe.
+        """
+        process = self._process
+        assert process is not None and process.stdout is not None
+        stdout = process.stdout
         deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self._process.returncode}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1.0) as conn:
-                    conn.sendall(b"PING\r\n")
-                    reply = conn.recv(64)
-                if reply.startswith((b"+PONG", b"-NOAUTH")):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.02)
-        raise RuntimeError(
-            f"redis-server on port {self.port} did not answer within {READY_TIMEOUT}s"
-        )
+        log = b""
+        problem = None
+        while b"Ready to accept connections" not in log:
+            remaining = deadline - time.monotonic()
+            readable, _, _ = select.select([stdout], [], [], max(remaining, 0))
+            if not readable:
+                problem = f"not ready within {READY_TIMEOUT}s"
+                break
+            chunk = os.read(stdout.fileno(), 65536)  # raw: select sees only the OS pipe
+            if not chunk:
+                problem = f"exited with {process.wait()}"
+                break
+            log += chunk
+        if problem is not None:
+            self.stop()
+            raise RuntimeError(
+                f"redis-server on port {self.port} {problem}: {log.decode(errors='replace')}"
+            )
+        self._drainer = threading.Thread(target=_drain, args=(stdout,), daemon=True)
+        self._drainer.start()
 
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             process.kill()
             process.wait(timeout=10)
+            drainer, self._drainer = self._drainer, None
+            if drainer is not None:
+                drainer.join(timeout=10)  # EOF once the server is gone
+            if process.stdout is not None:
+                process.stdout.close()
 
     def command(self, *args: str) -> bytes:
         """Send one command with a blocking socket (test setup and inspection only)."""
@@ -552,6 +573,11 @@ class RedisServer:
         with socket.create_connection((self.host, self.port), timeout=5.0) as conn:
             conn.sendall(b"".join(parts))
             return conn.recv(65536)
+
+
+def _drain(stream: IO[bytes]) -> None:
+    for _ in iter(stream.readline, b""):
+        pass
 
 
 def redis_executable() -> str:
