@@ -21,6 +21,7 @@ method means the command was not queued; the engine turns it into a rejection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -61,6 +62,10 @@ if TYPE_CHECKING:
 __all__ = ["ClientContext", "DataClient", "ExecutionClient"]
 
 
+def _ignore_reconnect(client_id: ClientId) -> None:
+    """Default for a context built outside a node (tests): nobody to tell."""
+
+
 @attrs.frozen(kw_only=True)
 class ClientContext:
     """What the node hands a client when it connects.
@@ -76,6 +81,9 @@ class ClientContext:
     cache: CacheView
     data: Inbox[object]
     events: Inbox[object]
+    #: call with the client's id after its stream dropped and came back (messages may be
+    #: lost): the node reconciles that client's orders before trusting them again
+    reconnected: Callable[[ClientId], None] = _ignore_reconnect
 
 
 @runtime_checkable

@@ -104,12 +104,12 @@ class PositionStore:
             if other is not side:
                 index_discard(self.by_side, other, pid)
         index_add(self.by_side, side, pid)
-        events = position.events
-        start = self.fills_linked[pid]
-        if start < len(events):
-            for fill in events[start:]:
+        unlinked = position.fill_count - self.fills_linked[pid]
+        if unlinked > 0:
+            events = position.events  # the current leg only: new fills are at its end
+            for fill in events[max(0, len(events) - unlinked) :]:
                 self.link(fill.client_order_id, pid)
-            self.fills_linked[pid] = len(events)
+            self.fills_linked[pid] = position.fill_count
 
     def link(self, coid: ClientOrderId, pid: PositionId) -> None:
         """Record that order ``coid`` belongs to position ``pid``."""

@@ -36,16 +36,18 @@ Legs. A position id lives on after it closes: under NETTING every fill of an
 instrument and strategy carries the same id, so a fill on a closed position
 reopens it. Each open (first fill, reopen, flip) starts a leg and resets the
 leg's fields: ``entry``, ``opening_order_id``, ``ts_opened``, ``peak_qty``,
-``avg_px_close``, ``closing_order_id`` and ``ts_closed``. Realized PnL,
-commissions, events and trade ids cover the whole life of the id, so for any
-fill sequence, exactly::
+``avg_px_close``, ``closing_order_id`` and ``ts_closed``. Realized PnL and
+commissions cover the whole life of the id. ``events`` and the trade ids hold
+the fills since the position last opened from flat (``fill_count`` counts them
+all): a NETTING position that trades for weeks must not keep every fill in
+memory, and the database still has them. For any fill sequence, exactly::
 
     realized_exact + unrealized_exact(px)
         == sum(-s * x * p * multiplier over fills) + q * px * multiplier
            - commissions in the settlement currency
 
-Duplicates. A trade is applied once: a fill whose ``(trade_id, order_side)`` was
-already applied raises ``PositionDuplicateFill`` and changes nothing. The side is
+Duplicates. A trade is applied once per leg: a fill whose ``(trade_id, order_side)`` was
+already applied in the current leg raises ``PositionDuplicateFill`` and changes nothing. The side is
 part of the key because a self-trade gives both of our orders the same trade id
 on opposite sides, and both legs are real.
 
@@ -152,6 +154,7 @@ class Position:
         "closing_order_id",
         "entry",
         "events",
+        "fill_count",
         "id",
         "instrument_id",
         "opening_order_id",
@@ -176,6 +179,7 @@ class Position:
     opening_order_id: ClientOrderId
     closing_order_id: ClientOrderId | None
     events: list[OrderFilled]
+    fill_count: int
     ts_init: int
     ts_opened: int
     ts_last: int
@@ -214,6 +218,7 @@ class Position:
         self._size_precision = instrument.size_precision
         self._price_precision = instrument.price_precision
         self.events = []
+        self.fill_count = 0
         self.ts_init = fill.ts_init
         self.ts_last = fill.ts_event
         self.ts_closed = None
@@ -364,11 +369,11 @@ class Position:
 
     @property
     def trade_ids(self) -> tuple[TradeId, ...]:
-        """Trade ids of every fill applied, in order."""
+        """Trade ids of the current leg's fills, in order (see ``events``)."""
         return tuple(fill.trade_id for fill in self.events)
 
     def has_trade(self, trade_id: TradeId) -> bool:
-        """True if a fill with ``trade_id`` (either side) was applied."""
+        """True if a fill with ``trade_id`` (either side) was applied in the current leg."""
         key = trade_id.value
         return (key, OrderSide.BUY) in self._trade_keys or (key, OrderSide.SELL) in self._trade_keys
 
@@ -411,6 +416,11 @@ class Position:
         signed = self._signed_raw
         self._cash -= sign * qty * px
         if signed == 0:
+            if self.events:
+                # Reopened from flat: the closed legs' fills leave memory (a position that
+                # trades for weeks would otherwise hold every fill); their totals stay.
+                self.events = []
+                self._trade_keys = set()
             self._open_leg(fill, sign, qty, px)
         elif (signed > 0) == (sign > 0):
             total = signed + sign * qty
@@ -450,6 +460,7 @@ class Position:
         )
         self._trade_keys.add(key)
         self.events.append(fill)
+        self.fill_count += 1
         self.ts_last = fill.ts_event
 
     def _open_leg(self, fill: OrderFilled, sign: int, qty: int, px: int) -> None:

@@ -93,7 +93,16 @@ class Startup:
             cache=kernel.cache,
             data=kernel.channels.inbox("data_events"),
             events=kernel.channels.inbox("exec_events"),
+            reconnected=self._client_reconnected,
         )
+
+    def _client_reconnected(self, client_id: ClientId) -> None:
+        """A client's stream came back: maintenance reconciles it (data clients: nothing)."""
+        for client in self._node.exec_clients:
+            if client.id == client_id:
+                log.warning("execution client %s reconnected: reconciling its orders", client_id)
+                self._node.maintenance.on_client_reconnected(client)
+                return
 
     async def run(self, client_nursery: trio.Nursery) -> None:
         node, kernel = self._node, self._kernel

@@ -105,6 +105,11 @@ def run(steps: list[tuple[OrderSide, str, str, str]], instrument: CryptoPerpetua
     return position
 
 
+def _is_flat_after(steps: list[tuple[OrderSide, str, str, str]]) -> bool:
+    signed = sum(Decimal(qty) * (1 if side is BUY else -1) for side, qty, _, _ in steps)
+    return signed == 0
+
+
 def state(position: Position) -> dict[str, Any]:
     """Everything observable, to assert a refused fill changed nothing."""
     return {
@@ -222,7 +227,10 @@ def test_transitions(
     assert position.closing_order_id == (None if closing is None else ClientOrderId(closing))
     assert position.is_closed is (side is PositionSide.FLAT)
     assert position.is_open is not position.is_closed
-    assert len(position.events) == len(steps)
+    assert position.fill_count == len(steps)
+    # events keep the fills since the position last opened from flat
+    reopened = [i for i in range(1, len(steps)) if _is_flat_after(steps[:i])]
+    assert len(position.events) == len(steps) - (reopened[-1] if reopened else 0)
 
 
 def test_rounded_prices_and_pnl() -> None:
@@ -284,6 +292,27 @@ def test_repr_shows_state() -> None:
     assert repr(position) == (
         "Position(ETHUSDT-PERP.BINANCE-S-001, LONG 3.000 @ 100.67, realized=0.00000000 USDT)"
     )
+
+
+def test_reopen_from_flat_forgets_closed_legs_but_keeps_totals() -> None:
+    """A long-lived NETTING position holds only its current leg's fills in memory."""
+    position = run(
+        [
+            (BUY, "1", "100", "0.1"),
+            (SELL, "1", "110", "0.1"),  # closed: realized 10 - 0.2
+            (BUY, "2", "120", "0.1"),  # reopened
+            (SELL, "1", "125", "0.1"),
+        ]
+    )
+    assert position.fill_count == 4
+    assert position.trade_ids == (TradeId("T-3"), TradeId("T-4"))
+    assert position.realized_pnl_exact == Fraction(10) + Fraction(5) - Fraction(4, 10)
+    assert position.commissions == {USDT: Money("0.4", USDT)}
+    # the duplicate check still sees the leg that closed, up to the reopening fill
+    flat = run([(BUY, "1", "100", "0"), (SELL, "1", "110", "0")])
+    with pytest.raises(PositionDuplicateFill):
+        flat.apply(make_fill(SELL, "1", "110", trade_id="T-2", order_id="O-2"))
+    assert flat.fill_count == 2
 
 
 class TestRefusedFills:
@@ -415,8 +444,11 @@ def test_pnl_identity_holds_exactly(
     cash = Fraction(0)
     paid = Fraction(0)
     model = _AverageCostModel()
+    leg_start = 0  # index of the fill that last opened the position from flat
     for i, (action, side, lots, ticks, comm, ccy) in enumerate(steps):
         qty = Fraction(lots, 1000)
+        if model.qty == 0:
+            leg_start = i
         if action != "trade" and model.qty != 0:
             side = SELL if model.qty > 0 else BUY
             qty = abs(model.qty) + (qty if action == "flip" else 0)
@@ -451,7 +483,10 @@ def test_pnl_identity_holds_exactly(
         assert position.realized_pnl_exact + position.unrealized_pnl_exact(mark) == expected
     assert position is not None
     assert position.total_pnl(mark) == Money.from_fraction(expected, USDT)
-    assert len(position.events) == len(steps)
+    assert position.fill_count == len(steps)
+    assert [f.trade_id.value for f in position.events] == [
+        f"T-{i}" for i in range(leg_start, len(steps))
+    ]
 
 
 class _AverageCostModel:

@@ -404,9 +404,7 @@ async def test_sandbox_with_faults_converges_to_the_venue(
         maintenance = await start_maintenance(node, nursery)
         await trio.sleep_until(600)
         setup.venue.drop_stream(5.0)
-        await trio.sleep_until(605.01)
-        maintenance.on_client_reconnected(setup.venue)
-        await trio.sleep_until(900)
+        await trio.sleep_until(900)  # the venue signals its reconnect; no test help
         faults.reports = "hang"
         await trio.sleep_until(1020)
         faults.reports = "ok"

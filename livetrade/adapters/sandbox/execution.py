@@ -439,6 +439,7 @@ class SandboxExecutionClient:
         )
         self._heap.append((now, next(self._seq), self.exchange.account_state(self._now())))
         heapq.heapify(self._heap)
+        self._context.reconnected(self.id)
         return False
 
     def _to_event(self, message: VenueMessage) -> OrderEvent | None:

@@ -159,25 +159,32 @@ async def test_fill_before_ack_still_ends_filled(autojump_clock: trio.testing.Mo
         assert venue_mismatches(setup) == []
 
 
-async def test_stream_disconnect_loses_messages_until_reconciled(
+async def test_stream_disconnect_loses_messages_until_the_reconnect_reconciles(
     autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="livetrade.adapters.sandbox")
+    """The fill lost while the stream was down is recovered by the reconnect's reconciliation."""
+    caplog.set_level(logging.WARNING, logger="livetrade")
     setup = make(Faults())
     async with running_node(setup.node) as node:
         driver, _, _ = await frozen(setup)
+        down_at = trio.current_time()
         setup.venue.drop_stream(3.0)
         order = driver.buy()
         await trio.sleep(1)
         await settle(node)
         assert order.status is OrderStatus.SUBMITTED
         assert setup.venue.lost_while_down == 2  # the ack and the fill
-        await trio.sleep(3)
-        await settle(node)
+        # back at +3 s; the mass status query answers after the venue's 5 ms latency
+        await trio.sleep_until(down_at + 3.004)
         assert setup.venue.reconnects == 1
-        assert "reconnected; 2 messages were lost" in caplog.text
-        await reconcile_now(setup)
+        assert order.status is OrderStatus.SUBMITTED
+        await trio.sleep_until(down_at + 3.005)
+        await trio.testing.wait_all_tasks_blocked()
         assert order.status is OrderStatus.FILLED
+        assert "reconnected; 2 messages were lost" in caplog.text
+        assert f"execution client {setup.venue.id} reconnected: reconciling" in caplog.text
+        assert all(e.reconciliation for e in order.events[2:])
+        assert node.maintenance.statistics().checks.reconnect_reconciliations == 1
         assert venue_mismatches(setup) == []
 
 
