@@ -10,13 +10,28 @@ import livetrade
 import livetrade.model
 
 PUBLIC_PACKAGES = [
-    "livetrade", "livetrade.model", "livetrade.config", "livetrade.testing", "livetrade.cache",
+    "livetrade",
+    "livetrade.model",
+    "livetrade.config",
+    "livetrade.testing",
+    "livetrade.cache",
     "livetrade.risk",
 ]
 
 MODEL_MODULES = [
-    "identifiers", "enums", "quantities", "money", "instruments", "events",
-    "orders", "positions", "position_events", "reports", "data", "book", "account",
+    "identifiers",
+    "enums",
+    "quantities",
+    "money",
+    "instruments",
+    "events",
+    "orders",
+    "positions",
+    "position_events",
+    "reports",
+    "data",
+    "book",
+    "account",
 ]
 
 

@@ -18,16 +18,45 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "livetrade"
 
 PURE_PACKAGES = [
-    "model", "errors.py", "msgbus.py", "clock.py", "execution/messages.py", "node/lifecycle.py",
-    "cache", "risk", "trading/portfolio.py", "trading/order_factory.py", "trading/contingency.py",
-    "execution/reconciliation", "execution/checks",
-    "adapters/sandbox/messages.py", "adapters/sandbox/matching.py", "adapters/sandbox/accounts.py",
-    "adapters/sandbox/exchange.py", "adapters/sandbox/engine.py", "adapters/sandbox/checks.py",
-    "adapters/sandbox/reports.py", "adapters/sandbox/snapshot.py", "adapters/sandbox/terms.py",
+    "model",
+    "errors.py",
+    "msgbus.py",
+    "clock.py",
+    "execution/messages.py",
+    "execution/gate.py",
+    "node/lifecycle.py",
+    "cache",
+    "risk",
+    "trading/portfolio.py",
+    "trading/order_factory.py",
+    "trading/contingency.py",
+    "execution/reconciliation",
+    "execution/checks",
+    "adapters/sandbox/messages.py",
+    "adapters/sandbox/matching.py",
+    "adapters/sandbox/accounts.py",
+    "adapters/sandbox/exchange.py",
+    "adapters/sandbox/engine.py",
+    "adapters/sandbox/checks.py",
+    "adapters/sandbox/reports.py",
+    "adapters/sandbox/snapshot.py",
+    "adapters/sandbox/terms.py",
 ]
 FORBIDDEN_IN_PURE = {
-    "trio", "trio_websocket", "trio_util", "httpx", "httpx2", "sqlite3", "coredis",
-    "redis", "cattrs", "tomllib", "socket", "asyncio", "logging", "time",
+    "trio",
+    "trio_websocket",
+    "trio_util",
+    "httpx",
+    "httpx2",
+    "sqlite3",
+    "coredis",
+    "redis",
+    "cattrs",
+    "tomllib",
+    "socket",
+    "asyncio",
+    "logging",
+    "time",
 }
 
 
@@ -44,9 +73,14 @@ def test_ruff_is_clean() -> None:
 
 def test_flake8_async_is_clean() -> None:
     files = [
-        str(p.relative_to(ROOT)) for p in _python_files(PACKAGE, ROOT / "scripts", ROOT / "examples")
+        str(p.relative_to(ROOT))
+        for p in _python_files(PACKAGE, ROOT / "scripts", ROOT / "examples")
     ]
-    result = _run("flake8_async", "--startable-in-context-manager=run,_run,_hold_nursery,watch_signals", *files)
+    result = _run(
+        "flake8_async",
+        "--startable-in-context-manager=run,_run,_hold_nursery,watch_signals",
+        *files,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -91,7 +125,11 @@ def test_model_does_not_import_upper_layers() -> None:
     for path in _python_files(PACKAGE / "model"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("livetrade."):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("livetrade.")
+            ):
                 assert node.module.startswith(("livetrade.model", "livetrade.errors")), (
                     f"{path.relative_to(ROOT)} imports {node.module}"
                 )

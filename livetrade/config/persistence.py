@@ -86,6 +86,10 @@ class CacheConfig:
     )
     flush_on_start: bool = False
     use_instance_id: bool = False
+    #: write each new order to the database before its submit leaves for the venue
+    #: (a crash can then never leave an order at the venue the node does not know);
+    #: costs one small write per order on tick-to-order latency; ignored for memory
+    write_ahead: bool = True
     tick_capacity: int = attrs.field(default=10_000, validator=positive_int("ticks"))
 
 

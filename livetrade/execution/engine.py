@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from livetrade.errors import LiveTradeError
+from livetrade.execution.gate import HeldCommand, ReleasedCommand
 from livetrade.execution.messages import (
     CancelAllOrders,
     CancelOrder,
@@ -47,6 +48,7 @@ from livetrade.model.events import (
     OrderDenied,
     OrderEvent,
     OrderFilled,
+    OrderInitialized,
     OrderModifyRejected,
     OrderPendingCancel,
     OrderPendingUpdate,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
     from livetrade.adapters.base import ExecutionClient
     from livetrade.cache.cache import Cache
     from livetrade.clock import Clock
+    from livetrade.execution.gate import CommandGate
     from livetrade.execution.reconciliation.report import ReconciliationResult
     from livetrade.model.identifiers import (
         ClientId,
@@ -109,6 +112,8 @@ class ExecutionEngine:
         self.events = 0
         self.denied = 0
         self.refused: Counter[str] = Counter()
+        #: holds commands until their orders are durable (write-ahead); None: send at once
+        self.gate: CommandGate | None = None
 
     # -- registration -----------------------------------------------------------------------
 
@@ -137,6 +142,9 @@ class ExecutionEngine:
 
     def execute(self, command: object) -> None:
         """Handle one trading command from the exec-commands stream."""
+        if type(command) is ReleasedCommand:
+            self._release(command)
+            return
         self.commands += 1
         if isinstance(command, SubmitOrder):
             self._submit(command)
@@ -153,7 +161,7 @@ class ExecutionEngine:
             if client is None:
                 log.error("no execution client for %s: query dropped", command.instrument_id)
             else:
-                client.query_order(command)
+                self._call(client.query_order, command, [])
         else:
             log.error("execution engine: unexpected command %r (ignored)", command)
 
@@ -172,7 +180,7 @@ class ExecutionEngine:
             self._deny(order, reason or "no client")
             return
         self._local(order, OrderSubmitted, account_id=client.account_id)
-        self._call(client.submit_order, command, [order])
+        self._call(client.submit_order, command, [order], (order.init_event,))
 
     def _submit_list(self, command: SubmitOrderList) -> None:
         orders: list[Order] = []
@@ -191,7 +199,8 @@ class ExecutionEngine:
             return
         for order in orders:
             self._local(order, OrderSubmitted, account_id=client.account_id)
-        self._call(client.submit_order_list, command, orders)
+        inits = tuple(order.init_event for order in orders)
+        self._call(client.submit_order_list, command, orders, inits)
 
     def _modify(self, command: ModifyOrder) -> None:
         order = self._held_order(command.client_order_id, "modify")
@@ -283,10 +292,38 @@ class ExecutionEngine:
         log.warning("order %s denied: %s", order.client_order_id, reason)
         self._local(order, OrderDenied, reason=reason)
 
-    def _call(self, method: object, command: object, orders: list[Order]) -> None:
-        """Hand ``command`` to a client method; a raise there rejects the orders sent."""
+    def _call(
+        self,
+        method: Any,
+        command: object,
+        orders: list[Order],
+        inits: tuple[OrderInitialized, ...] = (),
+    ) -> None:
+        """Hand ``command`` to a client method, or to the gate when it must wait."""
+        gate = self.gate
+        if gate is not None and gate.must_hold(inits):
+            gate.hold(HeldCommand(method, command, tuple(orders), inits))
+            return
+        self._send(method, command, orders)
+
+    def _release(self, released: ReleasedCommand) -> None:
+        """A held command may go now, or could not be written ahead (its orders are rejected)."""
+        if self.gate is not None:
+            self.gate.released()
+        held = released.held
+        if released.failure is None:
+            self._send(held.method, held.command, list(held.orders))
+            return
+        for order in held.orders:
+            if order.is_closed:
+                continue
+            log.error("order %s not sent: %s", order.client_order_id, released.failure)
+            self._local(order, OrderRejected, account_id=order.account_id, reason=released.failure)
+
+    def _send(self, method: Any, command: object, orders: list[Order]) -> None:
+        """Call the client; a raise there rejects the orders sent."""
         try:
-            method(command)  # type: ignore[operator]
+            method(command)
         except Exception as exc:  # a client bug must not stop the dispatcher
             log.exception("execution client failed to take %r", command)
             for order in orders:

@@ -89,6 +89,8 @@ class NodeKernel:
         self._exec_commands = self.channels.inbox("exec_commands")
         self._data_commands = self.channels.inbox("data_commands")
         self.task_nursery: trio.Nursery | None = None
+        #: more conditions for ``is_quiet`` (the write-ahead gate adds "nothing held")
+        self.busy_checks: list[Callable[[], bool]] = []
 
     # -- NodeServices --------------------------------------------------------------------------
 
@@ -154,7 +156,11 @@ class NodeKernel:
 
     def is_quiet(self) -> bool:
         """Nothing queued and no order awaiting its venue: the post-stop grace can end."""
-        return self.channels.is_empty() and self._cache.orders_inflight_count() == 0
+        return (
+            self.channels.is_empty()
+            and self._cache.orders_inflight_count() == 0
+            and not any(busy() for busy in self.busy_checks)
+        )
 
 
 def _fire_timer(item: object) -> None:

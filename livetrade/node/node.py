@@ -6,6 +6,8 @@ Theory of operation
 task, a nursery for client tasks and one for tasks spawned by actors. It then
 starts in the reference's order (DESIGN section 4):
 
+0. open the cache database and rebuild the cache from it; start its writer
+   task, the write-ahead gate and the bus streamer (``NodePersistence``);
 1. connect data clients, then flush what they published (instruments) into the cache;
 2. connect execution clients (they find the instruments in the cache);
    steps 1-2 are bounded together by ``timeout_connection``;
@@ -25,7 +27,9 @@ start scope at once; when running it wakes the main task. Then, once:
 2. residual events are processed until nothing is queued and no order awaits
    its venue, for at most ``timeout_post_stop``;
 3. clients disconnect, bounded by ``timeout_disconnection``; laggards are named;
-4. client and actor tasks are cancelled, the streams drained one last time,
+4. client and actor tasks are cancelled, the streams drained one last time;
+5. commands still held for write-ahead are rejected, and the cache database
+   gets its final flush (shielded, bounded by its ``timeout``);
    state STOPPED; the root nursery closes, so no task outlives ``run()``.
 
 Every timeout is a Trio cancel scope: under ``MockClock`` it fires at exactly
@@ -49,6 +53,7 @@ from livetrade.node.handle import NodeHandle
 from livetrade.node.kernel import NodeKernel
 from livetrade.node.lifecycle import NodeState, check_transition
 from livetrade.node.maintenance import Maintenance
+from livetrade.node.persistence import NodePersistence
 from livetrade.node.signals import watch_signals
 from livetrade.node.startup import Startup
 
@@ -59,6 +64,7 @@ if TYPE_CHECKING:
     from livetrade.execution.reconciliation import ReconciliationReport
     from livetrade.model.identifiers import ClientId
     from livetrade.msgbus import MessageBus
+    from livetrade.persistence.database import CacheDatabase
     from livetrade.trading.actor import Actor
     from livetrade.trading.portfolio import Portfolio
     from livetrade.trading.strategy import Strategy
@@ -86,7 +92,14 @@ class RunResult:
 class LiveNode:
     """Runs actors and strategies against venue clients; see the module docstring."""
 
-    def __init__(self, config: NodeConfig | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: NodeConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        cache_database: CacheDatabase | None = None,
+    ) -> None:
+        """``cache_database`` replaces the backend ``config.cache.database`` describes."""
         self.config = config or NodeConfig()
         self.clock: Clock = clock or LiveClock()
         self._kernel = NodeKernel(self.config, self.clock, self.request_stop)
@@ -105,6 +118,10 @@ class LiveNode:
         self.startup = Startup(self, self._kernel)
         #: continuous reconciliation, purges and snapshots (started once RUNNING)
         self.maintenance = Maintenance(self._kernel)
+        #: the cache database, the write-ahead gate and the bus streamer
+        self.persistence = NodePersistence(self._kernel, cache_database)
+        self.maintenance.purge_sink = self.persistence.service
+        self._kernel.busy_checks.append(lambda: self.persistence.busy)
 
     # -- building (IDLE only) ----------------------------------------------------------------
 
@@ -268,6 +285,8 @@ class LiveNode:
             await root.start(kernel.timers.run)
             with self._start_scope:
                 try:
+                    await self.persistence.open()
+                    await self.persistence.start_tasks(root)
                     await self.startup.run(clients)
                 except StartupError as exc:
                     failure = str(exc)
@@ -333,6 +352,9 @@ class LiveNode:
         clients.cancel_scope.cancel()
         tasks.cancel_scope.cancel()
         kernel.dispatcher.drain()
+        self.persistence.abandon_held()
+        kernel.dispatcher.drain()
+        await self.persistence.close()
         return not_disconnected
 
     async def _wait_quiet(self) -> None:

@@ -39,6 +39,7 @@ bus streamer relies on that); ``supports(cls)`` says whether it can.
 
 from __future__ import annotations
 
+import contextlib
 import types
 import typing
 from collections.abc import Callable
@@ -515,11 +516,41 @@ def supports(cls: type) -> bool:
     return True
 
 
+_STORED_REGISTERED: list[bool] = []
+
+
+def _register_stored_types() -> bool:
+    """Build the codec of every class the cache database stores; False if done before.
+
+    Codecs are built when a class is first encoded, so a process that only
+    reads (a node starting up) must learn the stored classes before decoding.
+    """
+    if _STORED_REGISTERED:
+        return False
+    _STORED_REGISTERED.append(True)
+    from livetrade.model.account import AccountState
+    from livetrade.model.events import OrderEvent
+    from livetrade.model.instruments import Instrument
+    from livetrade.model.position_events import PositionEvent
+    from livetrade.persistence.records import OrderRoute
+
+    pending: list[type] = [OrderEvent, PositionEvent, AccountState, Instrument, OrderRoute]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if attrs.has(cls):
+            with contextlib.suppress(CodecError):
+                _codec_for(cls)
+    return True
+
+
 def _decode_map(record: Any) -> Any:
     if type(record) is not dict:
         raise CodecError(f"a record is a map, got {type(record).__name__}")
     tag = record.get(TYPE_KEY)
     codec = _BY_TAG.get(tag) if type(tag) is str else None
+    if codec is None and type(tag) is str and _register_stored_types():
+        codec = _BY_TAG.get(tag)
     if codec is None:
         raise CodecError(f"unknown record type {tag!r}")
     try:

@@ -85,8 +85,9 @@ log = logging.getLogger(__name__)
 _STORED_TYPES: Final = (OrderEvent, PositionEvent, AccountState, Instrument, OrderRoute)
 #: seconds a failed ``open`` waits for the database to close again
 _CLOSE_TIMEOUT: Final = 10.0
-#: ``_inits`` value of an order whose ``OrderInitialized`` is known to be written
-_DURABLE: Final = -1
+#: how many recently written ``OrderInitialized`` ids are remembered, so a repeated
+#: ``write_ahead`` costs nothing (bounded: a node runs for weeks)
+_DURABLE_MEMORY: Final = 10_000
 
 
 class CacheTarget(Protocol):
@@ -186,7 +187,10 @@ class PersistenceService:
         #: seq -> what to write (an item) or a Delete, in seq order
         self._pending: dict[int, StoredItem | Delete] = {}
         self._seq = 0
+        #: orders whose ``OrderInitialized`` is recorded but not yet written -> its seq
         self._inits: dict[ClientOrderId, int] = {}
+        #: the ids most recently written, oldest first (a bounded ordered set)
+        self._durable: dict[ClientOrderId, None] = {}
         self._wakeup = trio.Event()
         self._woken = False  # whether _wakeup was set since the writer last waited
         self._closed = False
@@ -334,7 +338,7 @@ class PersistenceService:
             raise PersistenceError(f"{self.database.name}: record() after close()")
         self._seq = seq = self._seq + 1
         self._pending[seq] = item
-        if type(item) is OrderInitialized:
+        if type(item) is OrderInitialized and item.client_order_id not in self._durable:
             self._inits.setdefault(item.client_order_id, seq)
         self._recorded += 1
         if not self._woken:
@@ -358,6 +362,7 @@ class PersistenceService:
         ids = list(ids)
         for coid in ids:
             self._inits.pop(coid, None)
+            self._durable.pop(coid, None)
         self._queue_deletes(order_deletes(ids))
 
     def delete_positions(self, ids: Iterable[PositionId]) -> None:
@@ -393,10 +398,10 @@ class PersistenceService:
                 seconds; it stays buffered.
         """
         coid = init.client_order_id
-        seq = self._inits.get(coid)
-        if seq == _DURABLE:
+        if coid in self._durable:
             await trio.lowlevel.checkpoint()
             return
+        seq = self._inits.get(coid)
         if seq is None:
             self.record(init)
             seq = self._inits[coid]
@@ -409,14 +414,14 @@ class PersistenceService:
                 await self._write_retrying([op])
                 written = True
         finally:
-            if not written and self._inits.get(coid) != _DURABLE:
+            if not written and coid not in self._durable:
                 self._put_back(seq, init)
-        if not written and self._inits.get(coid) != _DURABLE:  # (a flush may have written it)
+        if not written and coid not in self._durable:  # (a flush may have written it)
             raise DatabaseUnavailable(
                 self.database.name,
                 f"order {coid} could not be written ahead within {limit}s; it stays buffered",
             )
-        self._inits[coid] = _DURABLE
+        self._mark_durable(coid)
         self._write_aheads += 1
 
     async def _write_retrying(self, batch: list[Op]) -> None:
@@ -431,6 +436,20 @@ class PersistenceService:
                 continue
             self._succeeded(len(batch))
             return
+
+    def _mark_durable(self, coid: ClientOrderId) -> None:
+        self._inits.pop(coid, None)
+        durable = self._durable
+        durable[coid] = None
+        if len(durable) > _DURABLE_MEMORY:
+            del durable[next(iter(durable))]
+
+    def awaits_write(self, coid: ClientOrderId) -> bool:
+        """True while the ``OrderInitialized`` of ``coid`` is recorded but not yet written.
+
+        The node's submit gate holds a submit while this is true (write-ahead).
+        """
+        return coid in self._inits
 
     def _put_back(self, seq: int, item: StoredItem) -> None:
         pending = self._pending
@@ -482,7 +501,7 @@ class PersistenceService:
                 for seq, op in items:
                     pending.pop(seq, None)
                     if type(op) is OrderInitialized and inits.get(op.client_order_id) == seq:
-                        inits[op.client_order_id] = _DURABLE
+                        self._mark_durable(op.client_order_id)
                 self._succeeded(len(items))
 
     def _failed(self, exc: DatabaseUnavailable) -> None:

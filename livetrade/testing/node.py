@@ -28,15 +28,30 @@ import trio
 from livetrade.config.node import NodeConfig
 from livetrade.node.clocks import TrioClock
 from livetrade.node.node import LiveNode, RunResult
+from livetrade.persistence.database import CacheDatabase
+from livetrade.persistence.memory import MemoryDatabase
 
 __all__ = ["make_test_node", "running_node", "settle"]
 
 
-def make_test_node(config: NodeConfig | None = None, **config_fields: object) -> LiveNode:
-    """A node on ``TrioClock`` (virtual time under ``MockClock``); fields override defaults."""
+def make_test_node(
+    config: NodeConfig | None = None,
+    *,
+    cache_database: CacheDatabase | None = None,
+    **config_fields: object,
+) -> LiveNode:
+    """A node on ``TrioClock`` (virtual time under ``MockClock``); fields override defaults.
+
+    Its cache database is ``cache_database`` if given (share a ``MemoryStore`` between
+    two nodes to test a restart), else a ``MemoryDatabase`` when the config names no
+    SQLite file: a SQLite file is written by a thread, which autojump does not wait for.
+    """
     if config is None:
         config = NodeConfig(**config_fields)  # type: ignore[arg-type]
-    return LiveNode(config, clock=TrioClock())
+    database = config.cache.database
+    if cache_database is None and database.type == "sqlite" and database.path is None:
+        cache_database = MemoryDatabase(namespace=config.trader_id.value)
+    return LiveNode(config, clock=TrioClock(), cache_database=cache_database)
 
 
 @asynccontextmanager

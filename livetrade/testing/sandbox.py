@@ -29,6 +29,7 @@ from livetrade.config.node import NodeConfig
 from livetrade.model.enums import AccountType
 from livetrade.model.money import Currency, Money
 from livetrade.node.node import LiveNode
+from livetrade.persistence.database import CacheDatabase
 from livetrade.testing.node import make_test_node
 from livetrade.trading.actor import Actor
 from livetrade.trading.strategy import Strategy
@@ -56,10 +57,11 @@ def sandbox_node(
     state_file: Path | None = None,
     faults: Faults | None = None,
     config: NodeConfig | None = None,
+    cache_database: CacheDatabase | None = None,
     **config_fields: object,
 ) -> SandboxSetup:
     """A test node with a sandbox data and execution client and ``components`` added."""
-    node = make_test_node(config, **config_fields)
+    node = make_test_node(config, cache_database=cache_database, **config_fields)
     hub = SandboxVenue(venue)
     data = SandboxDataClient(
         venue, hub, instruments=instruments, rate=rate, trade_every=trade_every, seed=seed

@@ -36,7 +36,9 @@ def quote(bid: str, ask: str) -> QuoteTick:
     )
 
 
-def delta(action: BookAction = BookAction.ADD, instrument_id: InstrumentId = ETH, seq: int = 1) -> OrderBookDelta:
+def delta(
+    action: BookAction = BookAction.ADD, instrument_id: InstrumentId = ETH, seq: int = 1
+) -> OrderBookDelta:
     order = BookOrder(side=OrderSide.BUY, price=Price("100.00"), size=Quantity("1"), order_id=7)
     return OrderBookDelta(
         instrument_id=instrument_id,
@@ -55,7 +57,13 @@ class TestQuoteTick:
             pytest.param("100.01", "100.02", "100.015", Fraction(20003, 200), id="odd-sum"),
             pytest.param("100.00", "100.02", "100.010", Fraction(10001, 100), id="even-sum"),
             pytest.param("1.5", "1.75", "1.625", Fraction(13, 8), id="mixed-precision"),
-            pytest.param("0.000000001", "0.000000002", "0.000000002", Fraction(3, 2 * 10**9), id="max-precision-half-even"),
+            pytest.param(
+                "0.000000001",
+                "0.000000002",
+                "0.000000002",
+                Fraction(3, 2 * 10**9),
+                id="max-precision-half-even",
+            ),
         ],
     )
     def test_mid_price(self, bid: str, ask: str, mid: str, exact: Fraction) -> None:
@@ -63,7 +71,9 @@ class TestQuoteTick:
         tick = quote(bid, ask)
         assert tick.mid_price_exact() == exact
         assert str(tick.mid_price()) == mid
-        assert tick.mid_price().precision == min(max(Price(bid).precision, Price(ask).precision) + 1, 9)
+        assert tick.mid_price().precision == min(
+            max(Price(bid).precision, Price(ask).precision) + 1, 9
+        )
 
     def test_spread(self) -> None:
         assert quote("100.01", "100.03").spread() == Price("0.02")
@@ -100,11 +110,19 @@ class TestBookDeltas:
         [
             pytest.param(BookAction.CLEAR, True, "CLEAR takes no order", id="clear-with-order"),
             pytest.param(BookAction.ADD, False, "ADD needs an order", id="add-without-order"),
-            pytest.param(BookAction.DELETE, False, "DELETE needs an order", id="delete-without-order"),
+            pytest.param(
+                BookAction.DELETE, False, "DELETE needs an order", id="delete-without-order"
+            ),
         ],
     )
-    def test_order_present_unless_clear(self, action: BookAction, has_order: bool, message: str) -> None:
-        order = BookOrder(side=OrderSide.SELL, price=Price("1"), size=Quantity("1")) if has_order else None
+    def test_order_present_unless_clear(
+        self, action: BookAction, has_order: bool, message: str
+    ) -> None:
+        order = (
+            BookOrder(side=OrderSide.SELL, price=Price("1"), size=Quantity("1"))
+            if has_order
+            else None
+        )
         with pytest.raises(InvalidValue, match=rf"book delta for ETHUSDT\.BINANCE: {message}"):
             OrderBookDelta(instrument_id=ETH, action=action, order=order, ts_event=1, ts_init=1)
 

@@ -42,20 +42,31 @@ def test_valid_identifiers_keep_their_value(cls: type, value: str) -> None:
 @pytest.mark.parametrize(
     ("cls", "value", "message"),
     [
-        pytest.param(TraderId, "TRADER001", "invalid trader id 'TRADER001': expected NAME-TAG", id="no-hyphen"),
+        pytest.param(
+            TraderId,
+            "TRADER001",
+            "invalid trader id 'TRADER001': expected NAME-TAG",
+            id="no-hyphen",
+        ),
         pytest.param(TraderId, "TRADER-", "invalid trader id 'TRADER-'", id="empty-tag"),
         pytest.param(TraderId, "-001", "invalid trader id '-001'", id="empty-name"),
-        pytest.param(StrategyId, "EMACross", "invalid strategy id 'EMACross'", id="strategy-no-tag"),
+        pytest.param(
+            StrategyId, "EMACross", "invalid strategy id 'EMACross'", id="strategy-no-tag"
+        ),
         pytest.param(AccountId, "BINANCE", "invalid account id 'BINANCE'", id="account-no-tag"),
         pytest.param(InstrumentId, "ETHUSDT", "expected SYMBOL.VENUE", id="no-venue"),
-        pytest.param(InstrumentId, "ETHUSDT.", "invalid instrument id 'ETHUSDT.'", id="empty-venue"),
+        pytest.param(
+            InstrumentId, "ETHUSDT.", "invalid instrument id 'ETHUSDT.'", id="empty-venue"
+        ),
         pytest.param(ClientOrderId, "", "invalid client order id ''", id="empty"),
         pytest.param(ClientOrderId, "O 1", "invalid client order id 'O 1'", id="whitespace"),
         pytest.param(VenueOrderId, 123, "invalid venue order id 123", id="not-a-string"),
         pytest.param(Venue, "BIN.ANCE", "without whitespace or dots", id="venue-dot"),
     ],
 )
-def test_invalid_identifiers_name_the_kind_and_value(cls: type, value: object, message: str) -> None:
+def test_invalid_identifiers_name_the_kind_and_value(
+    cls: type, value: object, message: str
+) -> None:
     """A malformed id raises InvalidIdentifier saying which kind and what was given."""
     with pytest.raises(InvalidIdentifier) as info:
         cls(value)

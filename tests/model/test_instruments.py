@@ -102,8 +102,16 @@ class TestConstruction:
                 "size_increment must be a positive Quantity, got '0.001'",
                 id="increment-wrong-type",
             ),
-            pytest.param({"price_precision": 10}, "price_precision must be an integer from 0 to 9", id="precision-range"),
-            pytest.param({"multiplier": Quantity("0")}, "multiplier must be a positive Quantity", id="zero-multiplier"),
+            pytest.param(
+                {"price_precision": 10},
+                "price_precision must be an integer from 0 to 9",
+                id="precision-range",
+            ),
+            pytest.param(
+                {"multiplier": Quantity("0")},
+                "multiplier must be a positive Quantity",
+                id="zero-multiplier",
+            ),
             pytest.param(
                 {"min_quantity": Quantity("2"), "max_quantity": Quantity("1")},
                 "min_quantity 2 is above max_quantity 1",
@@ -124,14 +132,24 @@ class TestConstruction:
                 "min_notional 10.00000000 USDT is above max_notional 5.00000000 USDT",
                 id="min-notional-above-max",
             ),
-            pytest.param({"taker_fee": 0.0004}, "taker_fee must be a finite Decimal, got 0.0004", id="float-fee"),
-            pytest.param({"maker_fee": Decimal("NaN")}, "maker_fee must be a finite Decimal", id="nan-fee"),
+            pytest.param(
+                {"taker_fee": 0.0004},
+                "taker_fee must be a finite Decimal, got 0.0004",
+                id="float-fee",
+            ),
+            pytest.param(
+                {"maker_fee": Decimal("NaN")}, "maker_fee must be a finite Decimal", id="nan-fee"
+            ),
             pytest.param(
                 {"margin_init": Decimal("0.01"), "margin_maint": Decimal("0.02")},
                 "margin_maint 0.02 cannot exceed margin_init 0.01",
                 id="maint-above-init",
             ),
-            pytest.param({"quote_currency": BTC}, "quote_currency must differ from base_currency BTC", id="same-currencies"),
+            pytest.param(
+                {"quote_currency": BTC},
+                "quote_currency must differ from base_currency BTC",
+                id="same-currencies",
+            ),
             pytest.param(
                 {"is_inverse": True},
                 "is_inverse is true, but inverse instruments (settled in the base currency) "
@@ -274,8 +292,16 @@ class TestChecks:
                 "for BTCUSDT-PERP.BINANCE",
                 id="precision",
             ),
-            pytest.param("99.9", "price 99.9 is below the minimum 100.0 for BTCUSDT-PERP.BINANCE", id="below-min"),
-            pytest.param("1000000.1", "price 1000000.1 is above the maximum 1000000.0 for BTCUSDT-PERP.BINANCE", id="above-max"),
+            pytest.param(
+                "99.9",
+                "price 99.9 is below the minimum 100.0 for BTCUSDT-PERP.BINANCE",
+                id="below-min",
+            ),
+            pytest.param(
+                "1000000.1",
+                "price 1000000.1 is above the maximum 1000000.0 for BTCUSDT-PERP.BINANCE",
+                id="above-max",
+            ),
         ],
     )
     def test_check_price(self, price: str, reason: str | None) -> None:
@@ -292,10 +318,18 @@ class TestChecks:
         [
             pytest.param("0.010", "1000.0", None, id="ok"),
             pytest.param("0", None, "quantity 0 must be positive", id="zero"),
-            pytest.param("0.0001", None, "quantity 0.0001 has precision 4, above the size_precision 3", id="precision"),
-            pytest.param("1001", None, "quantity 1001 is above the maximum 1000.000", id="above-max"),
             pytest.param(
-                "0.004", "1000.0",
+                "0.0001",
+                None,
+                "quantity 0.0001 has precision 4, above the size_precision 3",
+                id="precision",
+            ),
+            pytest.param(
+                "1001", None, "quantity 1001 is above the maximum 1000.000", id="above-max"
+            ),
+            pytest.param(
+                "0.004",
+                "1000.0",
                 "notional 4.00000000 USDT is below the minimum 5.00000000 USDT",
                 id="notional-below-min",
             ),

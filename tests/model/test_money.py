@@ -48,7 +48,9 @@ def test_value_must_fit_the_currency_precision() -> None:
 )
 def test_from_fraction_rounds_explicitly(value: Fraction, rounding: str, expected: str) -> None:
     """Exact rationals become Money only through a named rounding mode."""
-    assert Money.from_fraction(value, USD, rounding).as_decimal() == Money(expected, USD).as_decimal()  # type: ignore[arg-type]
+    assert (
+        Money.from_fraction(value, USD, rounding).as_decimal() == Money(expected, USD).as_decimal()
+    )  # type: ignore[arg-type]
 
 
 def test_unknown_currency_lists_the_known_ones() -> None:

@@ -24,8 +24,17 @@ from livetrade.model.quantities import Price, Quantity
 from livetrade.testing import OrderEvents, make_order
 
 NON_FILL_EVENTS = [
-    "denied", "submitted", "accepted", "rejected", "canceled", "expired", "triggered",
-    "pending_update", "pending_cancel", "modify_rejected", "cancel_rejected",
+    "denied",
+    "submitted",
+    "accepted",
+    "rejected",
+    "canceled",
+    "expired",
+    "triggered",
+    "pending_update",
+    "pending_cancel",
+    "modify_rejected",
+    "cancel_rejected",
 ]
 
 
@@ -61,7 +70,9 @@ class OrderMachine(RuleBasedStateMachine):
         self._apply(getattr(self.events, name)())
 
     @rule(
-        qty=st.integers(min_value=1, max_value=1200).map(lambda n: Quantity(n, 0).with_precision(2)),
+        qty=st.integers(min_value=1, max_value=1200).map(
+            lambda n: Quantity(n, 0).with_precision(2)
+        ),
         cents=st.integers(min_value=9_000, max_value=11_000),
         reuse_trade=st.booleans(),
     )

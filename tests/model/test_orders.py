@@ -63,54 +63,93 @@ EVENT_MAKERS: dict[str, Callable[[OrderEvents], OrderEvent]] = {
 # that does not complete the order). Pairs absent here must raise.
 EXPECTED: dict[OrderStatus, dict[str, OrderStatus]] = {
     S.INITIALIZED: {
-        "denied": S.DENIED, "submitted": S.SUBMITTED, "rejected": S.REJECTED,
-        "accepted": S.ACCEPTED, "canceled": S.CANCELED, "expired": S.EXPIRED,
-        "triggered": S.TRIGGERED, "updated": S.INITIALIZED,
+        "denied": S.DENIED,
+        "submitted": S.SUBMITTED,
+        "rejected": S.REJECTED,
+        "accepted": S.ACCEPTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "updated": S.INITIALIZED,
     },
     S.SUBMITTED: {
-        "accepted": S.ACCEPTED, "rejected": S.REJECTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED, "quarter_fill": S.PARTIALLY_FILLED,
-        "pending_update": S.PENDING_UPDATE, "pending_cancel": S.PENDING_CANCEL,
-        "updated": S.SUBMITTED, "modify_rejected": S.SUBMITTED,
+        "accepted": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "quarter_fill": S.PARTIALLY_FILLED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "updated": S.SUBMITTED,
+        "modify_rejected": S.SUBMITTED,
         "cancel_rejected": S.SUBMITTED,
     },
     S.ACCEPTED: {
-        "rejected": S.REJECTED, "canceled": S.CANCELED, "expired": S.EXPIRED,
-        "triggered": S.TRIGGERED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "quarter_fill": S.PARTIALLY_FILLED,
-        "updated": S.ACCEPTED, "modify_rejected": S.ACCEPTED, "cancel_rejected": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "quarter_fill": S.PARTIALLY_FILLED,
+        "updated": S.ACCEPTED,
+        "modify_rejected": S.ACCEPTED,
+        "cancel_rejected": S.ACCEPTED,
     },
     S.TRIGGERED: {
-        "rejected": S.REJECTED, "canceled": S.CANCELED, "expired": S.EXPIRED,
-        "pending_update": S.PENDING_UPDATE, "pending_cancel": S.PENDING_CANCEL,
-        "quarter_fill": S.PARTIALLY_FILLED, "updated": S.TRIGGERED,
-        "modify_rejected": S.TRIGGERED, "cancel_rejected": S.TRIGGERED,
+        "rejected": S.REJECTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "quarter_fill": S.PARTIALLY_FILLED,
+        "updated": S.TRIGGERED,
+        "modify_rejected": S.TRIGGERED,
+        "cancel_rejected": S.TRIGGERED,
     },
     S.PENDING_UPDATE: {
-        "rejected": S.REJECTED, "accepted": S.ACCEPTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED,
-        "pending_update": S.PENDING_UPDATE, "pending_cancel": S.PENDING_CANCEL,
-        "quarter_fill": S.PENDING_UPDATE, "updated": S.ACCEPTED,
-        "modify_rejected": S.ACCEPTED, "cancel_rejected": S.PENDING_UPDATE,
+        "rejected": S.REJECTED,
+        "accepted": S.ACCEPTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "quarter_fill": S.PENDING_UPDATE,
+        "updated": S.ACCEPTED,
+        "modify_rejected": S.ACCEPTED,
+        "cancel_rejected": S.PENDING_UPDATE,
     },
     S.PENDING_CANCEL: {
-        "rejected": S.REJECTED, "accepted": S.ACCEPTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "pending_cancel": S.PENDING_CANCEL,
-        "quarter_fill": S.PENDING_CANCEL, "updated": S.PENDING_CANCEL,
-        "modify_rejected": S.PENDING_CANCEL, "cancel_rejected": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "accepted": S.ACCEPTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "pending_cancel": S.PENDING_CANCEL,
+        "quarter_fill": S.PENDING_CANCEL,
+        "updated": S.PENDING_CANCEL,
+        "modify_rejected": S.PENDING_CANCEL,
+        "cancel_rejected": S.ACCEPTED,
     },
     S.PARTIALLY_FILLED: {
-        "canceled": S.CANCELED, "expired": S.EXPIRED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "quarter_fill": S.PARTIALLY_FILLED,
-        "updated": S.PARTIALLY_FILLED, "modify_rejected": S.PARTIALLY_FILLED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "quarter_fill": S.PARTIALLY_FILLED,
+        "updated": S.PARTIALLY_FILLED,
+        "modify_rejected": S.PARTIALLY_FILLED,
         "cancel_rejected": S.PARTIALLY_FILLED,
     },
     S.CANCELED: {
-        "quarter_fill": S.CANCELED, "modify_rejected": S.CANCELED,
+        "quarter_fill": S.CANCELED,
+        "modify_rejected": S.CANCELED,
         "cancel_rejected": S.CANCELED,
     },
     S.EXPIRED: {
-        "quarter_fill": S.EXPIRED, "modify_rejected": S.EXPIRED,
+        "quarter_fill": S.EXPIRED,
+        "modify_rejected": S.EXPIRED,
         "cancel_rejected": S.EXPIRED,
     },
     S.FILLED: {"modify_rejected": S.FILLED, "cancel_rejected": S.FILLED},
@@ -132,8 +171,16 @@ def order_in(status: OrderStatus) -> tuple[Order, OrderEvents]:
 
 def snapshot(order: Order) -> tuple[object, ...]:
     return (
-        order.status, order.filled_qty, order.leaves_qty, order.avg_px, order.quantity,
-        order.price, len(order.events), order.venue_order_id, order.trade_ids, order.ts_last,
+        order.status,
+        order.filled_qty,
+        order.leaves_qty,
+        order.avg_px,
+        order.quantity,
+        order.price,
+        len(order.events),
+        order.venue_order_id,
+        order.trade_ids,
+        order.ts_last,
     )
 
 
@@ -177,7 +224,9 @@ class TestFills:
         order.apply(ev.filled("1.000", "100.00"))
         order.apply(ev.filled("1.000", "100.01"))
         assert (order.status, order.filled_qty, order.leaves_qty) == (
-            S.PARTIALLY_FILLED, Quantity("2.000"), Quantity("1.000"),
+            S.PARTIALLY_FILLED,
+            Quantity("2.000"),
+            Quantity("1.000"),
         )
         order.apply(ev.filled("1.000", "100.01"))
         assert order.status is S.FILLED
@@ -193,8 +242,7 @@ class TestFills:
             order.apply(ev.filled("0.600"))
         assert snapshot(order) == before
         assert str(info.value) == (
-            "order O-1: overfill by trade T-O-1-2: filled 0.500 + last 0.600 "
-            "exceeds quantity 1.000"
+            "order O-1: overfill by trade T-O-1-2: filled 0.500 + last 0.600 exceeds quantity 1.000"
         )
 
     def test_duplicate_trade_id_is_refused(self) -> None:
@@ -253,7 +301,10 @@ class TestUpdates:
         order, ev = order_in(S.PENDING_UPDATE)
         order.apply(ev.updated(quantity="2.000", price="99.50", trigger_price="98.00"))
         assert (order.status, order.quantity, order.price, order.trigger_price) == (
-            S.ACCEPTED, Quantity("2.000"), Price("99.50"), Price("98.00"),
+            S.ACCEPTED,
+            Quantity("2.000"),
+            Price("99.50"),
+            Price("98.00"),
         )
         assert order.leaves_qty == Quantity("2.000")
 
@@ -291,11 +342,27 @@ class TestTerms:
         ("kwargs", "message"),
         [
             pytest.param({"quantity": "0"}, "quantity must be positive", id="zero-qty"),
-            pytest.param({"order_type": OrderType.LIMIT, "price": None}, "requires a price", id="limit-no-price"),
-            pytest.param({"order_type": OrderType.LIMIT, "trigger_price": "1"}, "does not take a trigger", id="limit-with-trigger"),
-            pytest.param({"time_in_force": TimeInForce.GTD}, "expire_time_ns is required for GTD", id="gtd-no-expiry"),
+            pytest.param(
+                {"order_type": OrderType.LIMIT, "price": None},
+                "requires a price",
+                id="limit-no-price",
+            ),
+            pytest.param(
+                {"order_type": OrderType.LIMIT, "trigger_price": "1"},
+                "does not take a trigger",
+                id="limit-with-trigger",
+            ),
+            pytest.param(
+                {"time_in_force": TimeInForce.GTD},
+                "expire_time_ns is required for GTD",
+                id="gtd-no-expiry",
+            ),
             pytest.param({"expire_time_ns": 5}, "only for GTD", id="expiry-not-gtd"),
-            pytest.param({"order_type": OrderType.MARKET, "post_only": True}, "post_only needs a limit price", id="market-post-only"),
+            pytest.param(
+                {"order_type": OrderType.MARKET, "post_only": True},
+                "post_only needs a limit price",
+                id="market-post-only",
+            ),
         ],
     )
     def test_inconsistent_terms_are_refused(self, kwargs: dict[str, object], message: str) -> None:

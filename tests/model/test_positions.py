@@ -93,7 +93,9 @@ def make_fill(
     )
 
 
-def run(steps: list[tuple[OrderSide, str, str, str]], instrument: CryptoPerpetual = PERP) -> Position:
+def run(
+    steps: list[tuple[OrderSide, str, str, str]], instrument: CryptoPerpetual = PERP
+) -> Position:
     """Open a position from ``(side, qty, px, commission)`` steps; fill i is order O-i at ts i."""
     fills = [
         make_fill(side, qty, px, trade_id=f"T-{i}", order_id=f"O-{i}", commission=comm, ts=i * 10)
@@ -129,72 +131,156 @@ SCENARIOS = [
     # (steps, side, signed qty, avg open, avg close, realized exact, opening, closing order)
     pytest.param(
         [(BUY, "1", "100", "0.1")],
-        PositionSide.LONG, "1.000", Fraction(100), None, Fraction(-1, 10), "O-1", None,
+        PositionSide.LONG,
+        "1.000",
+        Fraction(100),
+        None,
+        Fraction(-1, 10),
+        "O-1",
+        None,
         id="open-long",
     ),
     pytest.param(
         [(SELL, "2", "100", "0")],
-        PositionSide.SHORT, "-2.000", Fraction(100), None, Fraction(0), "O-1", None,
+        PositionSide.SHORT,
+        "-2.000",
+        Fraction(100),
+        None,
+        Fraction(0),
+        "O-1",
+        None,
         id="open-short",
     ),
     pytest.param(
         [(BUY, "1", "100", "0"), (BUY, "2", "103", "0")],
-        PositionSide.LONG, "3.000", Fraction(102), None, Fraction(0), "O-1", None,
+        PositionSide.LONG,
+        "3.000",
+        Fraction(102),
+        None,
+        Fraction(0),
+        "O-1",
+        None,
         id="increase-long",
     ),
     pytest.param(
         [(BUY, "1", "100", "0"), (BUY, "2", "101", "0")],
-        PositionSide.LONG, "3.000", Fraction(302, 3), None, Fraction(0), "O-1", None,
+        PositionSide.LONG,
+        "3.000",
+        Fraction(302, 3),
+        None,
+        Fraction(0),
+        "O-1",
+        None,
         id="increase-long-repeating-average",
     ),
     pytest.param(
         [(SELL, "1", "100", "0"), (SELL, "1", "100.01", "0")],
-        PositionSide.SHORT, "-2.000", Fraction(20001, 200), None, Fraction(0), "O-1", None,
+        PositionSide.SHORT,
+        "-2.000",
+        Fraction(20001, 200),
+        None,
+        Fraction(0),
+        "O-1",
+        None,
         id="increase-short",
     ),
     pytest.param(
         [(BUY, "3", "100", "0"), (SELL, "1", "110", "0.05")],
-        PositionSide.LONG, "2.000", Fraction(100), Fraction(110), Fraction(995, 100), "O-1", None,
+        PositionSide.LONG,
+        "2.000",
+        Fraction(100),
+        Fraction(110),
+        Fraction(995, 100),
+        "O-1",
+        None,
         id="reduce-long",
     ),
     pytest.param(
         [(BUY, "1", "100", "0"), (BUY, "2", "101", "0"), (SELL, "1", "102", "0")],
-        PositionSide.LONG, "2.000", Fraction(302, 3), Fraction(102), Fraction(4, 3), "O-1", None,
+        PositionSide.LONG,
+        "2.000",
+        Fraction(302, 3),
+        Fraction(102),
+        Fraction(4, 3),
+        "O-1",
+        None,
         id="reduce-long-at-fractional-average",
     ),
     pytest.param(
         [(SELL, "3", "100", "0"), (BUY, "1", "110", "0")],
-        PositionSide.SHORT, "-2.000", Fraction(100), Fraction(110), Fraction(-10), "O-1", None,
+        PositionSide.SHORT,
+        "-2.000",
+        Fraction(100),
+        Fraction(110),
+        Fraction(-10),
+        "O-1",
+        None,
         id="reduce-short",
     ),
     pytest.param(
         [(BUY, "2", "100", "0.2"), (SELL, "2", "90", "0.18")],
-        PositionSide.FLAT, "0.000", Fraction(100), Fraction(90), Fraction(-2038, 100), "O-1", "O-2",
+        PositionSide.FLAT,
+        "0.000",
+        Fraction(100),
+        Fraction(90),
+        Fraction(-2038, 100),
+        "O-1",
+        "O-2",
         id="close-long",
     ),
     pytest.param(
         [(SELL, "2", "100", "0"), (BUY, "1", "90", "0"), (BUY, "1", "80", "0")],
-        PositionSide.FLAT, "0.000", Fraction(100), Fraction(85), Fraction(30), "O-1", "O-3",
+        PositionSide.FLAT,
+        "0.000",
+        Fraction(100),
+        Fraction(85),
+        Fraction(30),
+        "O-1",
+        "O-3",
         id="close-short-in-two-fills",
     ),
     pytest.param(
         [(BUY, "1", "100", "0.1"), (SELL, "3", "110", "0.3")],
-        PositionSide.SHORT, "-2.000", Fraction(110), None, Fraction(96, 10), "O-2", None,
+        PositionSide.SHORT,
+        "-2.000",
+        Fraction(110),
+        None,
+        Fraction(96, 10),
+        "O-2",
+        None,
         id="flip-long-to-short",
     ),
     pytest.param(
         [(SELL, "2", "100", "0"), (BUY, "5", "90", "0.5")],
-        PositionSide.LONG, "3.000", Fraction(90), None, Fraction(195, 10), "O-2", None,
+        PositionSide.LONG,
+        "3.000",
+        Fraction(90),
+        None,
+        Fraction(195, 10),
+        "O-2",
+        None,
         id="flip-short-to-long",
     ),
     pytest.param(
         [(BUY, "1", "100", "0"), (BUY, "2", "101", "0"), (SELL, "4", "99", "0")],
-        PositionSide.SHORT, "-1.000", Fraction(99), None, Fraction(-5), "O-3", None,
+        PositionSide.SHORT,
+        "-1.000",
+        Fraction(99),
+        None,
+        Fraction(-5),
+        "O-3",
+        None,
         id="flip-from-fractional-average",
     ),
     pytest.param(
         [(BUY, "1", "100", "0"), (SELL, "1", "110", "0"), (BUY, "1", "120", "0")],
-        PositionSide.LONG, "1.000", Fraction(120), None, Fraction(10), "O-3", None,
+        PositionSide.LONG,
+        "1.000",
+        Fraction(120),
+        None,
+        Fraction(10),
+        "O-3",
+        None,
         id="reopen-after-close-keeps-realized",
     ),
 ]
@@ -280,9 +366,13 @@ def test_multiplier_scales_pnl() -> None:
 
 
 def test_commission_in_other_currency_is_tracked_not_realized() -> None:
-    position = Position.open(PERP, make_fill(BUY, "1", "100", commission="0.01", commission_currency=BNB), PID)
+    position = Position.open(
+        PERP, make_fill(BUY, "1", "100", commission="0.01", commission_currency=BNB), PID
+    )
     position.apply(make_fill(SELL, "1", "105", trade_id="T-2", commission="0.2"))
-    position.apply(make_fill(BUY, "1", "105", trade_id="T-3", commission="0.02", commission_currency=BNB))
+    position.apply(
+        make_fill(BUY, "1", "105", trade_id="T-3", commission="0.02", commission_currency=BNB)
+    )
     assert position.commissions == {BNB: Money("0.03", BNB), USDT: Money("0.2", USDT)}
     assert position.realized_pnl_exact == Fraction(48, 10)
 
@@ -341,7 +431,9 @@ class TestRefusedFills:
     @pytest.mark.parametrize(
         ("kwargs", "field"),
         [
-            pytest.param({"instrument_id": "BTCUSDT-PERP.BINANCE"}, "instrument_id", id="instrument"),
+            pytest.param(
+                {"instrument_id": "BTCUSDT-PERP.BINANCE"}, "instrument_id", id="instrument"
+            ),
             pytest.param({"account_id": "BINANCE-002"}, "account_id", id="account"),
             pytest.param({"position_id": PositionId("OTHER")}, "position_id", id="position-id"),
         ],
@@ -383,7 +475,9 @@ class TestPositionIds:
         ("oms", "order_id", "expected"),
         [
             pytest.param(OmsType.NETTING, None, "ETHUSDT.BINANCE-EMACross-001", id="netting"),
-            pytest.param(OmsType.NETTING, "O-7", "ETHUSDT.BINANCE-EMACross-001", id="netting-ignores-order"),
+            pytest.param(
+                OmsType.NETTING, "O-7", "ETHUSDT.BINANCE-EMACross-001", id="netting-ignores-order"
+            ),
             pytest.param(OmsType.HEDGING, "O-7", "ETHUSDT.BINANCE-EMACross-001-O-7", id="hedging"),
         ],
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import attrs
 import msgspec
@@ -188,3 +190,28 @@ def test_money_and_quantities_decode_to_the_registered_currency() -> None:
     assert decoded.commission.currency is USDT
     assert decoded.last_qty == Quantity("3") and decoded.last_qty.precision == 0
     assert decoded.last_px == Price("-0.05")
+
+
+@pytest.mark.parametrize("encoding", ["msgpack", "json"])
+def test_a_fresh_process_decodes_every_stored_type_it_never_encoded(encoding: str) -> None:
+    """A node that starts up reads before it writes: decoding must not need a prior encode."""
+    codec = Codec(encoding)  # type: ignore[arg-type]
+    records = [codec.encode(item, seq=i).hex() for i, item in enumerate(stored_samples())]
+    script = (
+        "import sys, json\n"
+        "from livetrade.persistence.codec import Codec\n"
+        f"codec = Codec({encoding!r})\n"
+        "records = json.loads(sys.stdin.read())\n"
+        "print(json.dumps([type(codec.decode_record(bytes.fromhex(r))[0]).__name__"
+        " for r in records]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(records),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [type(item).__name__ for item in stored_samples()]

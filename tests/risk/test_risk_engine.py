@@ -169,7 +169,8 @@ E = "for ETHUSDT.BINANCE"
 
 SUBMIT_DENIALS = [
     pytest.param(
-        {"instrument_id": "BTCUSDT.BINANCE"}, "unknown instrument BTCUSDT.BINANCE",
+        {"instrument_id": "BTCUSDT.BINANCE"},
+        "unknown instrument BTCUSDT.BINANCE",
         id="unknown-instrument",
     ),
     pytest.param(
@@ -218,7 +219,9 @@ SUBMIT_DENIALS = [
         id="instrument-min-notional",
     ),
     pytest.param(
-        {"quantity": "0.040", "price": "125.01"}, None, id="instrument-min-notional-just-above",
+        {"quantity": "0.040", "price": "125.01"},
+        None,
+        id="instrument-min-notional-just-above",
     ),
 ]
 
@@ -235,12 +238,14 @@ def test_submit_checks(terms: dict[str, Any], reason: str | None) -> None:
 
 MAX_NOTIONAL_CASES = [
     pytest.param(
-        {"quantity": "10.001", "price": "100.00"}, None,
+        {"quantity": "10.001", "price": "100.00"},
+        None,
         f"notional 1000.10000000 USDT of 10.001 @ 100.00 exceeds max_notional_per_order 1000 USDT {E}",
         id="limit-price-just-above",
     ),
     pytest.param(
-        {"quantity": "3.001", "price": "333.23"}, None,
+        {"quantity": "3.001", "price": "333.23"},
+        None,
         f"notional 1000.02323000 USDT of 3.001 @ 333.23 exceeds max_notional_per_order 1000 USDT {E}",
         id="exact-notional-shown-unrounded",
     ),
@@ -253,21 +258,27 @@ MAX_NOTIONAL_CASES = [
         id="stop-uses-trigger-price",
     ),
     pytest.param(
-        {"order_type": OrderType.MARKET, "quantity": "9.000"}, ("100.00", "120.00"),
+        {"order_type": OrderType.MARKET, "quantity": "9.000"},
+        ("100.00", "120.00"),
         f"notional 1080.00000000 USDT of 9.000 @ 120.00 exceeds max_notional_per_order 1000 USDT {E}",
         id="market-buy-uses-ask",
     ),
     pytest.param(
         {"order_type": OrderType.MARKET, "quantity": "9.000", "side": SELL},
-        ("100.00", "120.00"), None,
+        ("100.00", "120.00"),
+        None,
         id="market-sell-uses-bid",
     ),
     pytest.param(
-        {"order_type": OrderType.MARKET, "quantity": "50.000"}, None, None,
+        {"order_type": OrderType.MARKET, "quantity": "50.000"},
+        None,
+        None,
         id="market-without-quote-skips-the-check",
     ),
     pytest.param(
-        {"instrument_id": "ETHUSDT.BINANCE", "quantity": "0.010", "price": "500.00"}, None, None,
+        {"instrument_id": "ETHUSDT.BINANCE", "quantity": "0.010", "price": "500.00"},
+        None,
+        None,
         id="pass",
     ),
 ]
@@ -308,9 +319,16 @@ def test_only_instruments_with_a_cap_are_capped() -> None:
 def test_trading_state_starts_active_and_set_returns_the_previous() -> None:
     engine = Setup().engine
     seen = [engine.trading_state]
-    seen += [engine.set_trading_state(state) for state in (TradingState.REDUCING, TradingState.HALTED)]
+    seen += [
+        engine.set_trading_state(state) for state in (TradingState.REDUCING, TradingState.HALTED)
+    ]
     seen.append(engine.trading_state)
-    assert seen == [TradingState.ACTIVE, TradingState.ACTIVE, TradingState.REDUCING, TradingState.HALTED]
+    assert seen == [
+        TradingState.ACTIVE,
+        TradingState.ACTIVE,
+        TradingState.REDUCING,
+        TradingState.HALTED,
+    ]
 
 
 def test_halted_denies_first_even_an_unknown_instrument() -> None:
@@ -324,26 +342,55 @@ def test_halted_denies_first_even_an_unknown_instrument() -> None:
 
 
 REDUCING_CASES = [
-    pytest.param([], SELL, "1.000", "net position of ETHUSDT.BINANCE is flat: a SELL would open one", id="flat"),
-    pytest.param([(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")], SELL, "2.000", None, id="close-net-long-exactly"),
-    pytest.param([(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")], SELL, "0.100", None, id="reduce-net-long"),
     pytest.param(
-        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")], SELL, "2.001",
-        "a SELL of 2.001 would flip the net LONG position of 2.000 ETHUSDT.BINANCE", id="flip",
+        [],
+        SELL,
+        "1.000",
+        "net position of ETHUSDT.BINANCE is flat: a SELL would open one",
+        id="flat",
     ),
     pytest.param(
-        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")], BUY, "0.100",
-        "a BUY would increase the net LONG position of 2.000 ETHUSDT.BINANCE", id="increase-long",
+        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")],
+        SELL,
+        "2.000",
+        None,
+        id="close-net-long-exactly",
     ),
     pytest.param(
-        [(BUY, "1.500", "S-001"), (SELL, "0.500", "S-002")], SELL, "1.500",
+        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")],
+        SELL,
+        "0.100",
+        None,
+        id="reduce-net-long",
+    ),
+    pytest.param(
+        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")],
+        SELL,
+        "2.001",
+        "a SELL of 2.001 would flip the net LONG position of 2.000 ETHUSDT.BINANCE",
+        id="flip",
+    ),
+    pytest.param(
+        [(BUY, "1.500", "S-001"), (BUY, "0.500", "S-002")],
+        BUY,
+        "0.100",
+        "a BUY would increase the net LONG position of 2.000 ETHUSDT.BINANCE",
+        id="increase-long",
+    ),
+    pytest.param(
+        [(BUY, "1.500", "S-001"), (SELL, "0.500", "S-002")],
+        SELL,
+        "1.500",
         "a SELL of 1.500 would flip the net LONG position of 1.000 ETHUSDT.BINANCE",
         id="net-across-strategies-not-the-strategy-own",
     ),
     pytest.param([(SELL, "3.000", "S-001")], BUY, "3.000", None, id="close-net-short"),
     pytest.param(
-        [(SELL, "3.000", "S-001")], SELL, "0.100",
-        "a SELL would increase the net SHORT position of 3.000 ETHUSDT.BINANCE", id="increase-short",
+        [(SELL, "3.000", "S-001")],
+        SELL,
+        "0.100",
+        "a SELL would increase the net SHORT position of 3.000 ETHUSDT.BINANCE",
+        id="increase-short",
     ),
 ]
 
@@ -443,12 +490,14 @@ def test_list_that_does_not_fit_the_rate_names_the_first_order_over_it() -> None
     [
         pytest.param(TradingState.ACTIVE, (), "order list OL-1 has no orders", id="empty"),
         pytest.param(
-            TradingState.HALTED, (make_order_init("O-A"),),
+            TradingState.HALTED,
+            (make_order_init("O-A"),),
             "order list OL-1: trading state is HALTED: no new orders or modifies (cancels still go)",
             id="halted",
         ),
         pytest.param(
-            TradingState.REDUCING, (make_order_init("O-A"),),
+            TradingState.REDUCING,
+            (make_order_init("O-A"),),
             "order list OL-1: order O-A: trading state is REDUCING and the net position of "
             "ETHUSDT.BINANCE is flat: a BUY would open one",
             id="reducing",
@@ -484,23 +533,32 @@ def _partly_filled(setup: Setup) -> None:
 MODIFY_DENIALS = [
     pytest.param(None, modify("O-404"), "order O-404 is not in the cache", id="unknown-order"),
     pytest.param(
-        lambda s: s.working("O-S", accept=False), modify("O-S"),
-        "order O-S is SUBMITTED, not open: it cannot be modified", id="not-yet-accepted",
+        lambda s: s.working("O-S", accept=False),
+        modify("O-S"),
+        "order O-S is SUBMITTED, not open: it cannot be modified",
+        id="not-yet-accepted",
     ),
     pytest.param(
-        _filled, modify("O-F"), "order O-F is FILLED, not open: it cannot be modified",
+        _filled,
+        modify("O-F"),
+        "order O-F is FILLED, not open: it cannot be modified",
         id="closed",
     ),
     pytest.param(
-        _pending_cancel, modify("O-P"), "order O-P is PENDING_CANCEL: it is being canceled",
+        _pending_cancel,
+        modify("O-P"),
+        "order O-P is PENDING_CANCEL: it is being canceled",
         id="pending-cancel",
     ),
     pytest.param(
-        lambda s: s.working("O-X", instrument_id="BTCUSDT.BINANCE"), modify("O-X"),
-        "unknown instrument BTCUSDT.BINANCE", id="unknown-instrument",
+        lambda s: s.working("O-X", instrument_id="BTCUSDT.BINANCE"),
+        modify("O-X"),
+        "unknown instrument BTCUSDT.BINANCE",
+        id="unknown-instrument",
     ),
     pytest.param(
-        lambda s: s.working(), modify(price=Price("100.001")),
+        lambda s: s.working(),
+        modify(price=Price("100.001")),
         "price: price 100.001 has precision 3, above the price_precision 2 for ETHUSDT.BINANCE",
         id="price-precision",
     ),
@@ -511,36 +569,46 @@ MODIFY_DENIALS = [
         id="trigger-above-max",
     ),
     pytest.param(
-        lambda s: s.working(), modify(trigger_price=Price("99.00")),
-        "order O-1 is a LIMIT order: it has no trigger price to modify", id="trigger-on-limit",
+        lambda s: s.working(),
+        modify(trigger_price=Price("99.00")),
+        "order O-1 is a LIMIT order: it has no trigger price to modify",
+        id="trigger-on-limit",
     ),
     pytest.param(
-        lambda s: s.working(order_type=OrderType.MARKET), modify(price=Price("99.00")),
-        "order O-1 is a MARKET order: it has no price to modify", id="price-on-market",
+        lambda s: s.working(order_type=OrderType.MARKET),
+        modify(price=Price("99.00")),
+        "order O-1 is a MARKET order: it has no price to modify",
+        id="price-on-market",
     ),
     pytest.param(
-        lambda s: s.working(), modify(quantity=Quantity("0.005")),
+        lambda s: s.working(),
+        modify(quantity=Quantity("0.005")),
         "quantity: quantity 0.005 is below the minimum 0.010 for ETHUSDT.BINANCE",
         id="quantity-below-min",
     ),
     pytest.param(
-        lambda s: s.working(), modify(quantity=Quantity("0.040")),
+        lambda s: s.working(),
+        modify(quantity=Quantity("0.040")),
         "quantity: notional 4.00000000 USDT is below the minimum 5.00000000 USDT for "
         "ETHUSDT.BINANCE",
         id="notional-at-the-order-price",
     ),
     pytest.param(
-        lambda s: s.working(), modify(quantity=Quantity("0.060"), price=Price("80.00")),
+        lambda s: s.working(),
+        modify(quantity=Quantity("0.060"), price=Price("80.00")),
         "quantity: notional 4.80000000 USDT is below the minimum 5.00000000 USDT for "
         "ETHUSDT.BINANCE",
         id="notional-at-the-new-price",
     ),
     pytest.param(
-        _partly_filled, modify(quantity=Quantity("0.300")),
-        "quantity: 0.300 is below the 0.400 already filled of order O-1", id="below-filled",
+        _partly_filled,
+        modify(quantity=Quantity("0.300")),
+        "quantity: 0.300 is below the 0.400 already filled of order O-1",
+        id="below-filled",
     ),
     pytest.param(
-        lambda s: s.working(), modify(quantity=Quantity("10.001")),
+        lambda s: s.working(),
+        modify(quantity=Quantity("10.001")),
         "notional 1000.10000000 USDT of 10.001 @ 100.00 exceeds max_notional_per_order 1000 USDT "
         "for ETHUSDT.BINANCE",
         id="max-notional-per-order",
@@ -577,17 +645,24 @@ def test_modify_passes_and_is_throttled() -> None:
     ("state", "command", "reason"),
     [
         pytest.param(
-            TradingState.HALTED, modify(price=Price("99.00")),
-            "trading state is HALTED: no new orders or modifies (cancels still go)", id="halted",
+            TradingState.HALTED,
+            modify(price=Price("99.00")),
+            "trading state is HALTED: no new orders or modifies (cancels still go)",
+            id="halted",
         ),
         pytest.param(
-            TradingState.REDUCING, modify(quantity=Quantity("1.001")),
+            TradingState.REDUCING,
+            modify(quantity=Quantity("1.001")),
             "trading state is REDUCING: the quantity of order O-1 cannot increase from 1.000 "
             "to 1.001",
             id="reducing-increase",
         ),
-        pytest.param(TradingState.REDUCING, modify(quantity=Quantity("0.500")), None, id="reducing-decrease"),
-        pytest.param(TradingState.REDUCING, modify(price=Price("99.00")), None, id="reducing-reprice"),
+        pytest.param(
+            TradingState.REDUCING, modify(quantity=Quantity("0.500")), None, id="reducing-decrease"
+        ),
+        pytest.param(
+            TradingState.REDUCING, modify(price=Price("99.00")), None, id="reducing-reprice"
+        ),
     ],
 )
 def test_modify_in_trading_states(

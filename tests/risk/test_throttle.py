@@ -88,7 +88,9 @@ class TestWindow:
         ("limit", "n", "message"),
         [
             pytest.param(RateLimit(count=0, interval_ns=10), 1, "positive count", id="zero-count"),
-            pytest.param(RateLimit(count=1, interval_ns=0), 1, "positive count", id="zero-interval"),
+            pytest.param(
+                RateLimit(count=1, interval_ns=0), 1, "positive count", id="zero-interval"
+            ),
         ],
     )
     def test_invalid_limits_are_refused(self, limit: RateLimit, n: int, message: str) -> None:

@@ -95,8 +95,12 @@ class Book:
         self._orders += 1
         instrument_id = instrument.instrument_id
         order = make_order(
-            f"O-{self._orders}", side=side, quantity=qty, price=price,
-            strategy_id=strategy, instrument_id=instrument_id.value,
+            f"O-{self._orders}",
+            side=side,
+            quantity=qty,
+            price=price,
+            strategy_id=strategy,
+            instrument_id=instrument_id.value,
         )
         events = OrderEvents(
             order,
@@ -209,7 +213,9 @@ class TestInstrument:
         assert p.net_exposure(ETH_ID) == usdt("105.00")
         assert p.net_position(ETH_ID) == Decimal("1.000")
         assert (p.is_net_long(ETH_ID), p.is_net_short(ETH_ID), p.is_flat(ETH_ID)) == (
-            True, False, False,
+            True,
+            False,
+            False,
         )
 
     def test_short_marked_at_the_ask(self) -> None:
@@ -225,7 +231,9 @@ class TestInstrument:
         assert p.net_exposure(ETH_ID) == usdt("288.00")
         assert p.net_position(ETH_ID) == Decimal("-3.000")
         assert (p.is_net_long(ETH_ID), p.is_net_short(ETH_ID), p.is_flat(ETH_ID)) == (
-            False, True, False,
+            False,
+            True,
+            False,
         )
 
     def test_missing_quote_gives_none_but_realized_stays_known(self) -> None:
@@ -246,7 +254,9 @@ class TestInstrument:
         assert p.net_exposure(ETH_ID) == usdt("0")  # flat needs no quote
         assert p.net_position(ETH_ID) == Decimal(0)
         assert (p.is_net_long(ETH_ID), p.is_net_short(ETH_ID), p.is_flat(ETH_ID)) == (
-            False, False, True,
+            False,
+            False,
+            True,
         )
 
     def test_unknown_instrument_has_no_exposure(self) -> None:

@@ -1,9 +1,9 @@
 """Restart against the sandbox: messages lost before the stop, reconciled at the next start.
 
-The second node starts with the first node's execution history already in its
-cache (as a persisted cache would give it back: every order event replayed
-through the execution engine, so orders and positions are rebuilt exactly),
-while the venue kept trading and the node missed part of what it said.
+The second node loads the first node's cache database (a ``MemoryStore`` both
+share, so this runs under ``MockClock``; the SQLite file is tested by a real
+subprocess in ``test_crash_recovery.py``), while the venue kept trading and the
+node missed part of what it said.
 """
 
 from __future__ import annotations
@@ -15,29 +15,9 @@ from sandbox_node_support import example_strategy, venue_mismatches
 
 from livetrade.adapters.sandbox.faults import Faults
 from livetrade.execution.reconciliation import OrderAction
-from livetrade.model import AccountState, Order, OrderEvent, OrderInitialized
-from livetrade.node.node import LiveNode
+from livetrade.persistence import MemoryDatabase, MemoryStore
 from livetrade.testing.node import running_node, settle
 from livetrade.testing.sandbox import sandbox_node
-
-
-def record_history(node: LiveNode) -> list[object]:
-    history: list[object] = []
-    node.msgbus.subscribe("events.order.*", history.append)
-    node.msgbus.subscribe("events.account.*", history.append)
-    return history
-
-
-def restore_history(node: LiveNode, history: list[object], instruments: list[object]) -> None:
-    """What loading a persisted cache does: instruments, then every event in order."""
-    for instrument in instruments:
-        node.cache.add_instrument(instrument)  # type: ignore[arg-type]
-    engine = node.kernel.exec_engine
-    for item in history:
-        if isinstance(item, OrderInitialized):
-            node.cache.add_order(Order(item))
-        elif isinstance(item, OrderEvent | AccountState):
-            engine.process(item)
 
 
 async def test_restart_after_lost_messages_ends_equal_to_the_venue(
@@ -45,8 +25,14 @@ async def test_restart_after_lost_messages_ends_equal_to_the_venue(
 ) -> None:
     state = tmp_path / "venue.json"
     faults = Faults(seed=4, drop_ack=0.2, drop_fill=0.3, duplicate_fill=0.1)
-    first = sandbox_node(example_strategy(), state_file=state, faults=faults, seed=9)
-    history = record_history(first.node)
+    store = MemoryStore()
+    first = sandbox_node(
+        example_strategy(),
+        state_file=state,
+        faults=faults,
+        seed=9,
+        cache_database=MemoryDatabase(namespace="TRADER-001", store=store),
+    )
     async with running_node(first.node) as node:
         await trio.sleep(300)
         await settle(node)
@@ -55,11 +41,17 @@ async def test_restart_after_lost_messages_ends_equal_to_the_venue(
         assert venue_mismatches(first) != []
     assert node.kernel.exec_engine.statistics().refused.get("duplicate fill", 0) > 0
 
-    second = sandbox_node(example_strategy(), state_file=state, seed=10)
-    restore_history(second.node, history, list(first.data.instruments))
-    known = {o.client_order_id for o in second.node.cache.orders()}
-    assert known == {o.client_order_id for o in first.node.cache.orders()}
+    second = sandbox_node(
+        example_strategy(),
+        state_file=state,
+        seed=10,
+        cache_database=MemoryDatabase(namespace="TRADER-001", store=store),
+    )
     async with running_node(second.node) as node:
+        load = node.persistence.load_report
+        assert load is not None and load.problems == ()
+        known = {o.client_order_id for o in first.node.cache.orders()}
+        assert load.orders == len(known)
         report = node.reconciliation_reports[second.venue.id]
         updated = [e for e in report.orders if e.action is OrderAction.UPDATED]
         assert updated, report.summary()

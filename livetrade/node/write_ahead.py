@@ -1,0 +1,124 @@
+"""The write-ahead gate: a submit leaves for its venue only once its order is durable.
+
+A crash between sending an order and writing it would leave an order at the
+venue that the restarted node does not know (it would come back as EXTERNAL,
+and its client order id could even be issued again). So, with a durable cache
+database and ``cache.write_ahead`` on (the default), the execution engine hands
+a submit whose ``OrderInitialized`` is not yet written to this gate. Its task
+writes that one record at once (``PersistenceService.write_ahead``: one small
+write, not the whole write-behind buffer), then posts the command back onto
+the exec-commands stream for the engine to send. Commands given while others
+are held wait behind them, so a cancel never overtakes its submit.
+
+If the database stays down for its ``timeout``, the orders are rejected
+locally (``OrderRejected``, reason names the database) rather than sent
+unrecorded. Held commands are never dropped silently: at stop, what is still
+held is rejected the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+import trio
+
+from livetrade.execution.gate import HeldCommand, ReleasedCommand
+from livetrade.persistence.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from livetrade.model.events import OrderInitialized
+    from livetrade.persistence.service import PersistenceService
+
+__all__ = ["WriteAheadGate", "WriteAheadStatistics"]
+
+log = logging.getLogger("livetrade.node")
+
+
+@attrs.frozen
+class WriteAheadStatistics:
+    #: commands that waited at the gate
+    held: int
+    #: commands whose orders were rejected because they could not be written ahead
+    failed: int
+    #: held now (not yet handed back to the engine)
+    waiting: int
+
+
+class WriteAheadGate:
+    """Implements the engine's ``CommandGate`` with one task that writes orders ahead."""
+
+    def __init__(self, service: PersistenceService, post: Callable[[object], None]) -> None:
+        self._service = service
+        self._post = post
+        self._queue: deque[HeldCommand] = deque()
+        #: held or posted back, not yet handled by the engine
+        self._outstanding = 0
+        self._wakeup = trio.Event()
+        self._scope = trio.CancelScope()
+        self._held = 0
+        self._failed = 0
+
+    # -- the engine's side (synchronous, in the dispatcher) ---------------------------------------
+
+    def must_hold(self, inits: tuple[OrderInitialized, ...]) -> bool:
+        if self._outstanding:
+            return True
+        awaits = self._service.awaits_write
+        return any(awaits(init.client_order_id) for init in inits)
+
+    def hold(self, held: HeldCommand) -> None:
+        self._queue.append(held)
+        self._outstanding += 1
+        self._held += 1
+        self._wakeup.set()
+
+    def released(self) -> None:
+        self._outstanding -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Commands are held or on their way back to the engine."""
+        return self._outstanding > 0
+
+    # -- the task --------------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        queue = self._queue
+        with self._scope:
+            task_status.started()
+            while True:
+                if not queue:
+                    self._wakeup = trio.Event()
+                    await self._wakeup.wait()
+                held = queue[0]  # stays queued (abandon sees it) until posted back
+                failure: str | None = None
+                for init in held.inits:
+                    try:
+                        await self._service.write_ahead(init)
+                    except DatabaseUnavailable as exc:
+                        failure = f"not written ahead, so not sent: {exc}"
+                        break
+                queue.popleft()
+                if failure is not None:
+                    self._failed += 1
+                self._post(ReleasedCommand(held, failure))
+
+    def abandon(self, reason: str) -> int:
+        """At stop: stop the task and hand back what is still held, to be rejected.
+
+        Returns how many commands were handed back.
+        """
+        self._scope.cancel()
+        count = len(self._queue)
+        while self._queue:
+            held = self._queue.popleft()
+            self._failed += 1
+            self._post(ReleasedCommand(held, reason))
+        return count
+
+    def statistics(self) -> WriteAheadStatistics:
+        return WriteAheadStatistics(held=self._held, failed=self._failed, waiting=len(self._queue))
