@@ -50,8 +50,19 @@ log = logging.getLogger("livetrade.node")
 
 #: what the cache database records, as message-bus subscriptions
 RECORDED_TOPICS = ("events.order.*", "events.position.*", "events.account.*", "data.instrument.*")
-#: the bus streamer streams every topic; ``types_filter`` leaves types out
-STREAMED_TOPICS = ("*",)
+#: the bus streamer streams every family of topics the node publishes, one stream per
+#: family with ``stream_per_topic``; ``types_filter`` leaves message types out
+STREAMED_TOPICS = (
+    "events.order.*",
+    "events.position.*",
+    "events.account.*",
+    "snapshots.order.*",
+    "snapshots.position.*",
+    "data.instrument.*",
+    "data.quotes.*",
+    "data.trades.*",
+    "data.book.deltas.*",
+)
 
 
 class NodePersistence:
