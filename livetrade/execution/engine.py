@@ -252,11 +252,18 @@ class ExecutionEngine:
         self._call(client.cancel_order, command, [])
 
     def _cancel_all(self, command: CancelAllOrders) -> None:
-        orders = self._cache.orders_open(
-            instrument_id=command.instrument_id,
-            strategy_id=command.strategy_id,
-            side=command.order_side,
-        )
+        instrument_id, strategy_id = command.instrument_id, command.strategy_id
+        side = command.order_side
+        cache = self._cache
+        orders = cache.orders_open(instrument_id=instrument_id, strategy_id=strategy_id, side=side)
+        # A submit still awaiting its ack is cancelled too (the venue has it, or will)
+        orders += [
+            o
+            for o in cache.orders_inflight(
+                instrument_id=instrument_id, strategy_id=strategy_id, side=side
+            )
+            if o.status is OrderStatus.SUBMITTED
+        ]
         client = self.client_for(command.instrument_id, command.client_id)
         if client is None:
             log.error("no execution client for %s: cancel-all dropped", command.instrument_id)

@@ -364,7 +364,13 @@ class Order:
         if target is SAME:
             new_status = self.status
         elif target is PREVIOUS:
-            new_status = self._previous_status
+            if event_type is OrderAccepted and self._previous_status is OrderStatus.SUBMITTED:
+                # The first ack of an order whose cancel or modify is already on its way:
+                # that request is still pending; refused, it falls back to ACCEPTED.
+                self._previous_status = OrderStatus.ACCEPTED
+                new_status = self.status
+            else:
+                new_status = self._previous_status
         else:
             assert isinstance(target, OrderStatus)
             new_status = target

@@ -21,7 +21,8 @@ a ``MemoryDatabase`` sharing a ``MemoryStore`` between two nodes to restart unde
 ``MockClock``); the write-ahead gate is then on as for a durable database. A
 SQLite database with no ``path`` (a config built in code rather than loaded
 from a file, which places it next to the file) falls back to the memory backend
-with a warning: nothing of that node survives a restart.
+with a warning: nothing of that node survives a restart (and, as for the memory
+backend, there is no write-ahead gate: it would protect nothing).
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ import attrs
 import trio
 
 from livetrade.errors import StartupError
-from livetrade.model.events import OrderInitialized
+from livetrade.model.enums import OrderStatus
+from livetrade.model.events import OrderInitialized, OrderSubmitted
 from livetrade.node.write_ahead import WriteAheadGate
 from livetrade.persistence.errors import PersistenceError
 from livetrade.persistence.service import CloseReport, LoadReport, PersistenceService
 
 if TYPE_CHECKING:
     from livetrade.config.node import NodeConfig
+    from livetrade.config.persistence import CacheConfig
     from livetrade.node.kernel import NodeKernel
     from livetrade.persistence.database import CacheDatabase
     from livetrade.persistence.streamer import BusStreamer
@@ -125,9 +128,47 @@ class NodePersistence:
         bus = kernel.msgbus
         for topic in RECORDED_TOPICS:
             bus.subscribe(topic, self._record)
-        if config.write_ahead and (self._injected or config.database.type != "memory"):
+        self._resume_unsent()
+        if config.write_ahead and (self._injected or _durable(config)):
             self.gate = WriteAheadGate(service, kernel.channels.inbox("exec_commands").post)
             kernel.exec_engine.gate = self.gate
+
+    def _resume_unsent(self) -> None:
+        """Loaded INITIALIZED orders are taken as in flight (SUBMITTED) until the venue answers.
+
+        Such an order was written (ahead of its submit, or as a strategy's order not
+        yet sent) and then the node stopped: whether its submit left is unknown, and
+        nothing in this process will ever send it. As SUBMITTED, reconciliation
+        applies what the venue reports for it, or reports it missing and the in-flight
+        checks query the venue; only a definitive "not found" resolves it (REJECTED).
+        """
+        kernel = self._kernel
+        cache, engine, now = kernel.cache, kernel.exec_engine, kernel.clock.timestamp_ns()
+        for order in cache.orders():
+            if order.status is not OrderStatus.INITIALIZED:
+                continue
+            coid = order.client_order_id
+            client = engine.client_for(order.instrument_id, cache.client_id_for_order(coid))
+            if client is None:
+                log.warning("loaded order %s is INITIALIZED and has no execution client", coid)
+                continue
+            log.warning(
+                "loaded order %s is INITIALIZED: its submit may have left before the node "
+                "stopped, so it is in flight (SUBMITTED) until %s answers",
+                coid,
+                client.id,
+            )
+            engine.process(
+                OrderSubmitted(
+                    trader_id=order.trader_id,
+                    strategy_id=order.strategy_id,
+                    instrument_id=order.instrument_id,
+                    client_order_id=coid,
+                    account_id=client.account_id,
+                    ts_event=now,
+                    ts_init=now,
+                )
+            )
 
     def _record(self, item: object) -> None:
         service = self.service
@@ -182,6 +223,15 @@ class NodePersistence:
             len(report.unwritten),
         )
         return report
+
+
+def _durable(cache: CacheConfig) -> bool:
+    """Whether the configured backend keeps anything across a restart (write-ahead is
+    pointless otherwise): not memory, nor SQLite without a path (kept in memory)."""
+    database = cache.database
+    if database.type == "sqlite":
+        return database.path is not None
+    return database.type != "memory"
 
 
 def _service_for(config: NodeConfig, database: CacheDatabase | None) -> PersistenceService:

@@ -12,8 +12,11 @@ are held wait behind them, so a cancel never overtakes its submit.
 
 If the database stays down for its ``timeout``, the orders are rejected
 locally (``OrderRejected``, reason names the database) rather than sent
-unrecorded. Held commands are never dropped silently: at stop, what is still
-held is rejected the same way.
+unrecorded. The timeout counts from the moment the command was held, so a
+command queued behind others during an outage is rejected once it has waited
+``timeout`` in all, not after the ones ahead of it plus a timeout of its own.
+Held commands are never dropped silently: at stop, what is still held is
+rejected the same way.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ class WriteAheadGate:
     def __init__(self, service: PersistenceService, post: Callable[[object], None]) -> None:
         self._service = service
         self._post = post
-        self._queue: deque[HeldCommand] = deque()
+        #: held commands, each with the ``trio.current_time()`` it must be written by
+        self._queue: deque[tuple[HeldCommand, float]] = deque()
         #: held or posted back, not yet handled by the engine
         self._outstanding = 0
         self._wakeup = trio.Event()
@@ -71,7 +75,7 @@ class WriteAheadGate:
         return any(awaits(init.client_order_id) for init in inits)
 
     def hold(self, held: HeldCommand) -> None:
-        self._queue.append(held)
+        self._queue.append((held, trio.current_time() + self._service.write_ahead_timeout))
         self._outstanding += 1
         self._held += 1
         self._wakeup.set()
@@ -94,11 +98,11 @@ class WriteAheadGate:
                 if not queue:
                     self._wakeup = trio.Event()
                     await self._wakeup.wait()
-                held = queue[0]  # stays queued (abandon sees it) until posted back
+                held, deadline = queue[0]  # stays queued (abandon sees it) until posted back
                 failure: str | None = None
                 for init in held.inits:
                     try:
-                        await self._service.write_ahead(init)
+                        await self._service.write_ahead(init, deadline=deadline)
                     except DatabaseUnavailable as exc:
                         failure = f"not written ahead, so not sent: {exc}"
                         break
@@ -115,7 +119,7 @@ class WriteAheadGate:
         self._scope.cancel()
         count = len(self._queue)
         while self._queue:
-            held = self._queue.popleft()
+            held, _ = self._queue.popleft()
             self._failed += 1
             self._post(ReleasedCommand(held, reason))
         return count

@@ -87,7 +87,7 @@ _STORED_TYPES: Final = (OrderEvent, PositionEvent, AccountState, Instrument, Ord
 _CLOSE_TIMEOUT: Final = 10.0
 #: how many recently written ``OrderInitialized`` ids are remembered, so a repeated
 #: ``write_ahead`` costs nothing (bounded: a node runs for weeks)
-_DURABLE_MEMORY: Final = 10_000
+_DURABLE_MEMORY: Final = 1_000
 
 
 class CacheTarget(Protocol):
@@ -386,16 +386,20 @@ class PersistenceService:
 
     # -- write-ahead ----------------------------------------------------------------------------
 
-    async def write_ahead(self, init: OrderInitialized) -> None:
+    async def write_ahead(self, init: OrderInitialized, *, deadline: float | None = None) -> None:
         """Return once ``init`` is durable; write it now if it is not yet.
 
         Records ``init`` first if it never was. Costs one small write (one
         round trip, one commit) the first time, nothing after. Cancelling it
         (a caller's own scope) leaves the record buffered, as a timeout does.
+        ``deadline`` (``trio.current_time()`` units) ends the attempts earlier
+        than ``write_ahead_timeout`` would: the write-ahead gate passes the time
+        its command was held plus that timeout, so a command that waited behind
+        others is not given a whole timeout of its own again.
 
         Raises:
             DatabaseUnavailable: still not written after ``write_ahead_timeout``
-                seconds; it stays buffered.
+                seconds (or at ``deadline``); it stays buffered.
         """
         coid = init.client_order_id
         if coid in self._durable:
@@ -408,9 +412,12 @@ class PersistenceService:
         self._pending.pop(seq, None)
         op: Op = (seq, init)
         limit = self._write_ahead_timeout
+        until = trio.current_time() + limit
+        if deadline is not None:
+            until = min(until, deadline)
         written = False
         try:
-            with trio.move_on_after(limit):
+            with trio.move_on_at(until):
                 await self._write_retrying([op])
                 written = True
         finally:
@@ -443,6 +450,11 @@ class PersistenceService:
         durable[coid] = None
         if len(durable) > _DURABLE_MEMORY:
             del durable[next(iter(durable))]
+
+    @property
+    def write_ahead_timeout(self) -> float:
+        """Seconds ``write_ahead`` keeps trying before it gives up."""
+        return self._write_ahead_timeout
 
     def awaits_write(self, coid: ClientOrderId) -> bool:
         """True while the ``OrderInitialized`` of ``coid`` is recorded but not yet written.

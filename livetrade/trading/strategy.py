@@ -144,6 +144,14 @@ class Strategy(Actor):
             return
         cache = self._node.cache
         open_orders = cache.orders_open(strategy_id=self.strategy_id)
+        # A submit still awaiting its ack is cancelled too: the venue may accept it
+        # after the stop, and an order left working there would trade unwatched.
+        submitted = [
+            o
+            for o in cache.orders_inflight(strategy_id=self.strategy_id)
+            if o.status.name == "SUBMITTED"
+        ]
+        open_orders += submitted
         instruments = sorted({o.instrument_id for o in open_orders}, key=str)
         for instrument_id in instruments:
             self.cancel_all_orders(instrument_id)

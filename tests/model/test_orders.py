@@ -278,6 +278,19 @@ class TestFills:
         order.apply(ev.cancel_rejected())
         assert order.status is S.PARTIALLY_FILLED
 
+    @pytest.mark.parametrize("pending", ["pending_cancel", "pending_update"])
+    def test_the_first_ack_of_a_submit_with_a_request_on_its_way_keeps_it_pending(
+        self, pending: str
+    ) -> None:
+        """Cancel (or modify) sent before the ack: the ack does not end the pending request."""
+        order, ev = order_in(S.SUBMITTED)
+        order.apply(getattr(ev, pending)())
+        order.apply(ev.accepted())
+        assert order.status is (S.PENDING_CANCEL if pending == "pending_cancel" else S.PENDING_UPDATE)
+        assert order.venue_order_id is not None
+        order.apply(ev.cancel_rejected() if pending == "pending_cancel" else ev.modify_rejected())
+        assert order.status is S.ACCEPTED  # refused: back to the acknowledged order
+
     def test_fill_completing_a_pending_order_fills_it(self) -> None:
         order, ev = order_in(S.PENDING_UPDATE)
         order.apply(ev.filled())

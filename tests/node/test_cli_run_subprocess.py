@@ -7,17 +7,15 @@ child's stderr line by line (the node logs ``node TRADER-001: RUNNING`` once sta
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 import trio
+
+from livetrade.testing.child import Child, livetrade_run
 
 CAP = 30.0  # seconds; a generous bound on every test, never a pacing device
 
@@ -52,70 +50,6 @@ def config(tmp_path: Path, head: str = "", data: str = "", exec_: str = "", tail
     path = tmp_path / "node.toml"
     path.write_text(head + CLIENTS.format(data=data, exec=exec_) + tail, encoding="utf-8")
     return path
-
-
-class Child:
-    """A running ``livetrade run`` whose stderr is read line by line and kept."""
-
-    def __init__(self, process: trio.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self._buffer = b""
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def index(self, text: str) -> int:
-        """Index of the first kept line containing ``text`` (-1 when none)."""
-        return next((i for i, line in enumerate(self.lines) if text in line), -1)
-
-    async def readline(self) -> str | None:
-        assert self.process.stderr is not None
-        while b"\n" not in self._buffer:
-            chunk = await self.process.stderr.receive_some()
-            if not chunk:  # EOF
-                if not self._buffer:
-                    return None
-                self._buffer += b"\n"
-            self._buffer += chunk
-        raw, _, self._buffer = self._buffer.partition(b"\n")
-        self.lines.append(raw.decode("utf-8", "replace"))
-        return self.lines[-1]
-
-    async def wait_for(self, text: str) -> str:
-        while (line := await self.readline()) is not None:
-            if text in line:
-                return line
-        raise AssertionError(f"stderr ended without {text!r}:\n{self.output}")
-
-    async def finish(self) -> int:
-        """Read stderr to its end, then wait for the exit status."""
-        while await self.readline() is not None:
-            pass
-        return await self.process.wait()
-
-
-@asynccontextmanager
-async def livetrade_run(path: Path, *args: str, **env: str) -> AsyncIterator[Child]:
-    command = [sys.executable, "-m", "livetrade", "run", str(path), *args]
-    process = await trio.lowlevel.open_process(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=path.parent,
-        env={**os.environ, **env},
-    )
-    try:
-        yield Child(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-        with trio.CancelScope(shield=True):
-            await process.wait()
-            if process.stderr is not None:
-                await process.stderr.aclose()
 
 
 def assert_clean_stop(child: Child, code: int, reason: str) -> None:
@@ -218,7 +152,7 @@ async def test_second_sigint_skips_residual_grace(tmp_path: Path) -> None:
         tail='[[strategies]]\npath = "pending_strategy:Pending"\n',
     )
     with trio.fail_after(CAP):
-        async with livetrade_run(path, PYTHONPATH=str(tmp_path)) as child:
+        async with livetrade_run(path, env={"PYTHONPATH": str(tmp_path)}) as child:
             await child.wait_for("node TRADER-001: RUNNING")
             assert child.index("order submitted") >= 0, child.output
             child.process.send_signal(signal.SIGINT)

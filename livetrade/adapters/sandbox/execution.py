@@ -291,13 +291,19 @@ class SandboxExecutionClient:
         self._cancel(command.instrument_id, command.client_order_id)
 
     def cancel_all_orders(self, command: CancelAllOrders) -> None:
+        """Cancel what the venue has working (as a venue's cancel-all does), not what the
+        node thinks is open: an order whose ack has not arrived yet is cancelled too."""
         cache = self._context.cache
-        for order in cache.orders_open(
-            instrument_id=command.instrument_id,
-            strategy_id=command.strategy_id,
-            side=command.order_side,
-        ):
-            self._cancel(order.instrument_id, order.client_order_id)
+        for working in self.exchange.open_orders():
+            if working.instrument_id != command.instrument_id:
+                continue
+            if command.order_side is not None and working.side is not command.order_side:
+                continue
+            if command.strategy_id is not None:
+                order = cache.order(working.client_order_id)
+                if order is None or order.strategy_id != command.strategy_id:
+                    continue
+            self._cancel(working.instrument_id, working.client_order_id)
 
     def _cancel(self, instrument_id: InstrumentId, client_order_id: ClientOrderId) -> None:
         ts = self._now()

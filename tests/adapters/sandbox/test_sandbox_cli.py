@@ -6,10 +6,8 @@ from the child's stderr line by line, never polled.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,65 +15,16 @@ import pytest
 import trio
 from sandbox_node_support import ROOT
 
+from livetrade.testing.child import Child, livetrade_run
+
 CAP = 60.0
 
 
-class Child:
-    def __init__(self, process: trio.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self._buffer = b""
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    async def readline(self) -> str | None:
-        assert self.process.stderr is not None
-        while b"\n" not in self._buffer:
-            chunk = await self.process.stderr.receive_some()
-            if not chunk:
-                if not self._buffer:
-                    return None
-                self._buffer += b"\n"
-            self._buffer += chunk
-        raw, _, self._buffer = self._buffer.partition(b"\n")
-        self.lines.append(raw.decode("utf-8", "replace"))
-        return self.lines[-1]
-
-    async def wait_for(self, text: str) -> None:
-        while (line := await self.readline()) is not None:
-            if text in line:
-                return
-        raise AssertionError(f"stderr ended without {text!r}:\n{self.output}")
-
-    async def finish(self) -> int:
-        while await self.readline() is not None:
-            pass
-        return await self.process.wait()
-
-
 async def run_until_status_then_ctrl_c(config: Path) -> tuple[int, Child]:
-    process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "livetrade", "run", str(config), "--status-every", "1"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=config.parent,
-        env={**os.environ},
-    )
-    child = Child(process)
-    try:
+    async with livetrade_run(config, "--status-every", "1") as child:
         await child.wait_for("livetrade.status: orders open")
-        process.send_signal(signal.SIGINT)
+        child.process.send_signal(signal.SIGINT)
         return await child.finish(), child
-    finally:
-        if process.returncode is None:
-            process.kill()
-        with trio.CancelScope(shield=True):
-            await process.wait()
-            if process.stderr is not None:
-                await process.stderr.aclose()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
