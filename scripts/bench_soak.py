@@ -11,7 +11,8 @@ recommendations).
 
 Reported: ``orders_in_memory_end`` (orders still in the cache at the end),
 ``rss_mb_hour1`` and ``rss_mb_end`` (resident set size after a full garbage
-collection, after the first virtual hour and at the end), their ratio, the
+collection, after the first virtual hour and at the end), their ratio, RSS at
+the end of every hour (``rss_mb_by_hour``), the
 orders submitted and purged, the wall time, and ``position_fills_end``: the
 fills held by the positions in memory. A NETTING position that is never flat
 for a whole purge buffer is never purged; it keeps only the fills since it
@@ -132,7 +133,10 @@ async def _soak(hours: int, rate: int, database: Path) -> dict[str, Any]:
         await settle(node)
         rss_hour1 = _rss_after_gc()
         orders_hour1 = node.cache.orders_count()
-        await trio.sleep(max(0, hours - 1) * 3600)
+        rss_by_hour = [rss_hour1]
+        for _ in range(max(0, hours - 1)):
+            await trio.sleep(3600)
+            rss_by_hour.append(_rss_after_gc())
         await settle(node)
         rss_end = _rss_after_gc()
         statistics = maintenance.statistics()
@@ -152,6 +156,7 @@ async def _soak(hours: int, rate: int, database: Path) -> dict[str, Any]:
             "rss_mb_hour1": rss_hour1,
             "rss_mb_end": rss_end,
             "rss_end_vs_hour1": round(rss_end / rss_hour1, 3),
+            "rss_mb_by_hour": rss_by_hour,
             "database_records_written": node.persistence.service.statistics().written
             if node.persistence.service is not None
             else 0,
