@@ -75,7 +75,14 @@ class QuoteAroundMid(Strategy):
                 target = self.instrument.make_price(mid - offset, "down")
             else:
                 target = self.instrument.make_price(mid + offset, "up")
-            orders = self.cache.orders_open(instrument_id=self.instrument_id, side=side)
+            # Open orders and submits still awaiting the venue's ack: both count as quoted.
+            cache, instrument_id = self.cache, self.instrument_id
+            orders = cache.orders_open(instrument_id=instrument_id, side=side)
+            orders += [
+                o
+                for o in cache.orders_inflight(instrument_id=instrument_id, side=side)
+                if o.status.name == "SUBMITTED"
+            ]
             self._quote_side(side, target, orders)
         if self.cycles % self.take_every == 0:
             self._take_position()

@@ -44,6 +44,7 @@ from bench_soak import SOAK_HOURS, SOAK_RATE, bench_soak
 from livetrade import LiveNode, NodeConfig, NodeHandle, RunResult, Strategy
 from livetrade.cache import Cache
 from livetrade.config.engines import RiskEngineConfig
+from livetrade.config.persistence import CacheConfig
 from livetrade.execution.engine import ExecutionEngine
 from livetrade.execution.messages import SubmitOrder
 from livetrade.execution.reconciliation import ReconciliationSettings, reconcile_mass_status
@@ -407,9 +408,14 @@ def _profile_report(profiler: cProfile.Profile, phase: str) -> None:
         sys.stderr.write(f"--- {phase}: top 25 by {key} ---\n{out.getvalue()}")
 
 
-async def _throughput(quotes: int, profile: bool) -> dict[str, object]:
-    """Quotes/s into ``on_quote_tick`` on a default node, RSS along the way, then stop."""
-    node, data, _venue, strategy, pool = _build_node(NodeConfig())
+async def _throughput(
+    quotes: int, profile: bool, cache: CacheConfig | None = None
+) -> dict[str, object]:
+    """Quotes/s into ``on_quote_tick`` on a default node, RSS along the way, then stop.
+
+    ``cache`` replaces the default cache settings (the persistence suite compares backends).
+    """
+    node, data, _venue, strategy, pool = _build_node(NodeConfig(cache=cache or CacheConfig()))
     running = _NodeRun(node)
     rss_start = _rss_mb()
     profiler = cProfile.Profile() if profile else None
@@ -511,26 +517,38 @@ async def _latency_phase(
     }
 
 
-async def _latency(profile: bool) -> dict[str, object]:
+async def _latency(
+    profile: bool,
+    cache: CacheConfig | None = None,
+    *,
+    paced_secs: float = PACED_SECS,
+    max_rate_quotes: int = MAX_RATE_QUOTES,
+) -> dict[str, object]:
     """Latencies at PACED_RATE quotes/s, then with quotes back to back (the maximum rate).
 
     ``tick_to_order``: the producer's stamp right before it sends the quote to the
     ``SubmitOrder`` reaching the execution client, after risk and execution engine;
     ``tick_to_strategy``: the same stamp to ``on_quote_tick`` starting on the quote;
     ``strategy_to_order``: ``on_quote_tick`` starting to the ``SubmitOrder`` arriving.
+    ``cache`` replaces the default cache settings (the persistence suite compares backends).
     """
-    config = NodeConfig(risk_engine=RiskEngineConfig(max_order_submit_rate=SUBMIT_RATE))
+    config = NodeConfig(
+        risk_engine=RiskEngineConfig(max_order_submit_rate=SUBMIT_RATE),
+        cache=cache or CacheConfig(),
+    )
     node, data, venue, strategy, pool = _build_node(config)
     profiler = cProfile.Profile() if profile else None
     async with trio.open_nursery() as nursery:
         await nursery.start(_NodeRun(node).run)
         with trio.fail_after(PHASE_TIMEOUT_SECS):
-            venue.expect(-(-WARMUP_QUOTES // ORDER_EVERY))
+            warmed = venue.expect(-(-WARMUP_QUOTES // ORDER_EVERY))
             await _warm_up(data, strategy, pool, ORDER_EVERY)
-            paced_count = round(PACED_RATE * PACED_SECS)
+            # (held by a write-ahead gate, a warm-up order could arrive in the next phase)
+            await warmed.wait()
+            paced_count = round(PACED_RATE * paced_secs)
             paced = await _latency_phase(data, venue, strategy, pool, paced_count, PACED_RATE, "")
             max_rate = await _latency_phase(
-                data, venue, strategy, pool, MAX_RATE_QUOTES, None, "_max_rate", profiler
+                data, venue, strategy, pool, max_rate_quotes, None, "_max_rate", profiler
             )
             venue.release()
         risk = node.kernel.risk_engine.statistics()
@@ -835,7 +853,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     suites.add_parser(
         "persistence",
-        help="codec µs/event, events/s into SQLite and Redis, write-ahead latency",
+        help="codec µs/event, events/s into SQLite and Redis, write-ahead latency, "
+        "cost on a node's quote throughput and tick-to-order latency",
     )
     sandbox = suites.add_parser(
         "sandbox", help="the sandbox's quote generator and matching: quotes/s it can produce"

@@ -9,12 +9,36 @@ Measures, on this machine:
 - ``record()``: ns per call (the dispatcher's cost per execution event);
 - events persisted per second through ``PersistenceService`` (write through,
   recorded in bursts of 1,000) into SQLite and into a temporary ``redis-server``;
-- write-ahead: µs per ``write_ahead`` of a new order (p50/p99), SQLite and Redis.
+- write-ahead: µs per ``write_ahead`` of a new order (p50/p99), SQLite and Redis;
+- what persistence costs a live node: the runtime suite's node (``scripts/bench.py``:
+  ``LiveClock``, scripted data client and venue, the benchmark strategy) run with
+  each cache setting of ``_SETTINGS``. The baseline, ``unwritten``, is the memory
+  backend with a buffer interval longer than the run: the node records every event
+  (``record`` is part of any setting) but nothing is encoded or written until the
+  stop, which is not timed. Then the memory backend writing through (it encodes
+  every record on the node's thread), and SQLite in a temporary directory, write
+  behind (``buffer_interval_ms = 100``) with write-ahead on (the default) and off,
+  and write through with write-ahead. Best of ``NODE_REPEATS`` runs per setting,
+  the settings interleaved (and rotated) so a slow moment of the machine hits
+  them all; a single run's rate varies by up to +-40% on a loaded 2-core VM.
+
+  - ``quote_throughput_cost_pct``: ``100 * (1 - with / without)`` on the quotes/s of
+    the runtime suite's maximum-rate tick-to-order phase (a LIMIT order every 10th
+    quote: orders are what gives the database work, quotes are never persisted),
+    SQLite write behind with write-ahead; ``_no_write_ahead``, ``_write_through``
+    and ``_memory`` variants; ``quotes_per_sec_with_orders_<setting>`` are the
+    numbers behind them;
+  - ``quote_throughput_no_orders_cost_pct``: the same on the runtime suite's plain
+    throughput phase (no orders: only an idle writer task, so noise around 0);
+  - ``tick_to_order_us_p50_<setting>`` / ``_p99_``: the quote's send to its
+    ``SubmitOrder`` at the venue client at 10,000 quotes/s (1,000 orders/s), best
+    run; with write-ahead every order first waits for one SQLite commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import socket
 import subprocess
@@ -31,6 +55,7 @@ import cattrs.preconf.json
 import msgspec
 import trio
 
+from livetrade.config.persistence import CacheConfig, DatabaseConfig
 from livetrade.model.events import OrderEvent, OrderFilled, OrderInitialized
 from livetrade.model.identifiers import Identifier
 from livetrade.model.money import Currency, Money
@@ -44,6 +69,18 @@ ORDERS = 12_500
 BURST = 1_000
 #: write-ahead calls timed per backend
 WRITE_AHEADS = 2_000
+#: runs of the live node per cache setting (the best counts: a loaded 2-core VM is noisy)
+NODE_REPEATS = 5
+#: quotes of the runtime suite's plain throughput phase (pushed twice: one by one, batched)
+PLAIN_QUOTES = 50_000
+#: quotes of the maximum-rate tick-to-order phase, and seconds of the paced one (at 10,000
+#: quotes/s: 500 orders a run). Short phases, more runs: a run's rate varies by +-40% here
+MAX_RATE_QUOTES = 50_000
+PACED_SECS = 0.5
+#: the write-behind interval compared (``[cache] buffer_interval_ms``)
+WRITE_BEHIND_MS = 100
+#: the baseline's interval: longer than a run, so it records but writes only at the stop
+UNWRITTEN_MS = 3_600_000
 
 
 def _events(orders: int, prefix: str = "O") -> list[OrderEvent]:
@@ -251,10 +288,95 @@ async def _backends(directory: Path, redis_port: int | None) -> dict[str, object
     return result
 
 
+# -- the cost on a live node ------------------------------------------------------------------
+
+#: setting name -> (backend, buffer_interval_ms, write_ahead); the first is the baseline
+_SETTINGS: dict[str, tuple[str, int | None, bool]] = {
+    "unwritten": ("memory", UNWRITTEN_MS, False),
+    "memory": ("memory", None, False),
+    "write_ahead": ("sqlite", WRITE_BEHIND_MS, True),
+    "no_write_ahead": ("sqlite", WRITE_BEHIND_MS, False),
+    "write_through": ("sqlite", None, True),
+}
+
+
+def _cache_config(directory: Path, name: str, run: int) -> CacheConfig:
+    """The cache settings ``name`` stands for; a new SQLite file for every run."""
+    backend, buffer_ms, write_ahead = _SETTINGS[name]
+    if backend == "memory":
+        database = DatabaseConfig(type="memory")
+    else:
+        database = DatabaseConfig(type="sqlite", path=directory / f"node-{name}-{run}.sqlite")
+    return CacheConfig(database=database, buffer_interval_ms=buffer_ms, write_ahead=write_ahead)
+
+
+async def _node_runs(directory: Path) -> dict[str, list[dict[str, object]]]:
+    from bench import _latency, _throughput  # here: bench.py imports this module
+
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in _SETTINGS}
+    names = list(_SETTINGS)
+    for run in range(NODE_REPEATS):
+        # rotated: each setting runs once in each place (what ran before one matters here)
+        for name in names[run % len(names) :] + names[: run % len(names)]:
+            cache = _cache_config(directory, name, run)
+            gc.collect()  # the previous node's garbage, not during this one's phases
+            plain = await _throughput(PLAIN_QUOTES, False, cache)
+            gc.collect()
+            latency = await _latency(
+                False, cache, paced_secs=PACED_SECS, max_rate_quotes=MAX_RATE_QUOTES
+            )
+            runs[name].append({**plain, **latency})
+    return runs
+
+
+def _best(runs: list[dict[str, object]], key: str, pick: Callable[[list[float]], float]) -> float:
+    values: list[float] = []
+    for run in runs:
+        value = run[key]
+        assert isinstance(value, int | float), (key, value)
+        values.append(float(value))
+    return pick(values)
+
+
+def _node_numbers(directory: Path) -> dict[str, object]:
+    from bench import ORDER_EVERY, PACED_RATE
+
+    runs = trio.run(_node_runs, directory)
+    with_orders, no_orders = "tick_to_order_max_rate_quotes_per_sec", "quotes_per_sec"
+
+    def cost_pct(name: str, key: str) -> float:
+        """``100 * (1 - best with / best without)``: ``name`` against the baseline."""
+        with_it, without = _best(runs[name], key, max), _best(runs["unwritten"], key, max)
+        return round(100 * (1 - with_it / without), 1)
+
+    result: dict[str, object] = {
+        "quote_throughput_cost_pct": cost_pct("write_ahead", with_orders),
+        "quote_throughput_cost_pct_no_write_ahead": cost_pct("no_write_ahead", with_orders),
+        "quote_throughput_cost_pct_write_through": cost_pct("write_through", with_orders),
+        "quote_throughput_cost_pct_memory": cost_pct("memory", with_orders),
+        "quote_throughput_no_orders_cost_pct": cost_pct("write_ahead", no_orders),
+        "quote_throughput_no_orders_cost_pct_write_through": cost_pct("write_through", no_orders),
+    }
+    for name, results in runs.items():
+        result[f"quotes_per_sec_with_orders_{name}"] = round(_best(results, with_orders, max))
+        result[f"quotes_per_sec_no_orders_{name}"] = round(_best(results, no_orders, max))
+    for name, results in runs.items():
+        for q in ("p50", "p99"):
+            key = f"tick_to_order_{q}_us"
+            result[f"tick_to_order_us_{q}_{name}"] = _best(results, key, min)
+    result["node_write_behind_ms"] = WRITE_BEHIND_MS
+    result["node_repeats"] = NODE_REPEATS
+    result["node_quotes_max_rate"] = MAX_RATE_QUOTES
+    result["node_tick_to_order"] = f"{PACED_RATE} quotes/s, an order every {ORDER_EVERY}th"
+    return result
+
+
 def bench_persistence(args: argparse.Namespace) -> dict[str, object]:
     result: dict[str, object] = {"suite": "persistence", "events": ORDERS * 4}
     result.update(_codec_numbers())
     result["record_ns"] = round(trio.run(_record_ns))
     with tempfile.TemporaryDirectory() as tmp, _redis_server(Path(tmp)) as port:
         result.update(trio.run(_backends, Path(tmp), port))
+    with tempfile.TemporaryDirectory() as tmp:
+        result.update(_node_numbers(Path(tmp)))
     return result

@@ -98,18 +98,35 @@ class WriteAheadGate:
                 if not queue:
                     self._wakeup = trio.Event()
                     await self._wakeup.wait()
-                held, deadline = queue[0]  # stays queued (abandon sees it) until posted back
-                failure: str | None = None
-                for init in held.inits:
-                    try:
-                        await self._service.write_ahead(init, deadline=deadline)
-                    except DatabaseUnavailable as exc:
-                        failure = f"not written ahead, so not sent: {exc}"
-                        break
+                await self._write_and_release()
+
+    async def _write_and_release(self) -> None:
+        """Write every order held now in one batch, then hand back, in order, what may go.
+
+        One commit for everything that queued up while the last one was written: under
+        load the write-ahead costs a commit per batch, not per order.
+        """
+        queue, service = self._queue, self._service
+        awaits = service.awaits_write
+        inits = [i for held, _ in queue for i in held.inits if awaits(i.client_order_id)]
+        failure: str | None = None
+        if inits:
+            try:
+                await service.write_ahead_many(inits, deadline=queue[0][1])
+            except DatabaseUnavailable as exc:
+                failure = f"not written ahead, so not sent: {exc}"
+        now = trio.current_time()
+        while queue:
+            held, deadline = queue[0]
+            if any(awaits(i.client_order_id) for i in held.inits):
+                if failure is None or deadline > now:
+                    return  # arrived during the write, or still has time: next round
                 queue.popleft()
-                if failure is not None:
-                    self._failed += 1
+                self._failed += 1
                 self._post(ReleasedCommand(held, failure))
+            else:
+                queue.popleft()
+                self._post(ReleasedCommand(held, None))
 
     def abandon(self, reason: str) -> int:
         """At stop: stop the task and hand back what is still held, to be rejected.

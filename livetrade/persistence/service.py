@@ -401,16 +401,27 @@ class PersistenceService:
             DatabaseUnavailable: still not written after ``write_ahead_timeout``
                 seconds (or at ``deadline``); it stays buffered.
         """
-        coid = init.client_order_id
-        if coid in self._durable:
+        await self.write_ahead_many((init,), deadline=deadline)
+
+    async def write_ahead_many(
+        self, inits: Sequence[OrderInitialized], *, deadline: float | None = None
+    ) -> None:
+        """``write_ahead`` for several orders at once: one write, one commit for all."""
+        todo: list[tuple[int, OrderInitialized]] = []
+        for init in inits:
+            coid = init.client_order_id
+            if coid in self._durable:
+                continue
+            seq = self._inits.get(coid)
+            if seq is None:
+                self.record(init)
+                seq = self._inits[coid]
+            self._pending.pop(seq, None)
+            todo.append((seq, init))
+        if not todo:
             await trio.lowlevel.checkpoint()
             return
-        seq = self._inits.get(coid)
-        if seq is None:
-            self.record(init)
-            seq = self._inits[coid]
-        self._pending.pop(seq, None)
-        op: Op = (seq, init)
+        ops: list[Op] = list(todo)
         limit = self._write_ahead_timeout
         until = trio.current_time() + limit
         if deadline is not None:
@@ -418,18 +429,28 @@ class PersistenceService:
         written = False
         try:
             with trio.move_on_at(until):
-                await self._write_retrying([op])
+                await self._write_retrying(ops)
                 written = True
         finally:
-            if not written and coid not in self._durable:
-                self._put_back(seq, init)
-        if not written and coid not in self._durable:  # (a flush may have written it)
-            raise DatabaseUnavailable(
-                self.database.name,
-                f"order {coid} could not be written ahead within {limit}s; it stays buffered",
-            )
-        self._mark_durable(coid)
-        self._write_aheads += 1
+            if not written:
+                for seq, init in todo:
+                    if init.client_order_id not in self._durable:
+                        self._put_back(seq, init)
+        if not written:
+            missing = [
+                str(i.client_order_id) for _, i in todo if i.client_order_id not in self._durable
+            ]
+            if missing:  # (a flush may have written them meanwhile)
+                which = (
+                    f"order {missing[0]}" if len(missing) == 1 else f"orders {', '.join(missing)}"
+                )
+                raise DatabaseUnavailable(
+                    self.database.name,
+                    f"{which} could not be written ahead within {limit}s; it stays buffered",
+                )
+        for _, init in todo:
+            self._mark_durable(init.client_order_id)
+        self._write_aheads += len(ops)
 
     async def _write_retrying(self, batch: list[Op]) -> None:
         delay = self._retry_initial

@@ -112,6 +112,28 @@ async def test_a_submit_leaves_only_once_its_order_is_written(
         assert node.persistence.gate.statistics().held == 1
 
 
+async def test_orders_held_together_are_written_ahead_in_one_batch(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """Under load the write-ahead costs one commit per batch, not one per order."""
+    store = MemoryStore()
+    node, data, venue, driver = build(store, delay=0.050)
+    async with running_node(node):
+        await started(data, node)
+        t0 = trio.current_time()
+        first = driver.limit("99.00")
+        await trio.sleep(0.010)  # its write is under way; these three queue behind it
+        rest = [driver.limit(f"9{i}.00") for i in range(3)]
+        await trio.sleep(0.2)
+        await settle(node)
+        assert venue.submitted == [
+            (t0 + 0.050, first.client_order_id.value, True),
+            *[(t0 + 0.100, o.client_order_id.value, True) for o in rest],
+        ]
+        assert node.persistence.service is not None
+        assert node.persistence.service.statistics().write_aheads == 4
+
+
 async def test_a_cancel_never_overtakes_its_held_submit(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
