@@ -20,9 +20,9 @@ Where it sits in the node (DESIGN sections 3, 4 and 7):
 a ``MemoryDatabase`` sharing a ``MemoryStore`` between two nodes to restart under
 ``MockClock``); the write-ahead gate is then on as for a durable database. A
 SQLite database with no ``path`` (a config built in code rather than loaded
-from a file, which places it next to the file) falls back to the memory backend
-with a warning: nothing of that node survives a restart (and, as for the memory
-backend, there is no write-ahead gate: it would protect nothing).
+from a file, which places it next to the file) means no cache database at all,
+with a warning: nothing of that node survives a restart, and it pays nothing for
+recording (a memory backend would encode every event for nobody).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-import attrs
 import trio
 
 from livetrade.errors import StartupError
@@ -227,14 +226,14 @@ class NodePersistence:
 
 def _durable(cache: CacheConfig) -> bool:
     """Whether the configured backend keeps anything across a restart (write-ahead is
-    pointless otherwise): not memory, nor SQLite without a path (kept in memory)."""
+    pointless otherwise): not memory, nor SQLite without a path (no database)."""
     database = cache.database
     if database.type == "sqlite":
         return database.path is not None
     return database.type != "memory"
 
 
-def _service_for(config: NodeConfig, database: CacheDatabase | None) -> PersistenceService:
+def _service_for(config: NodeConfig, database: CacheDatabase | None) -> PersistenceService | None:
     cache = config.cache
     if database is not None:
         return PersistenceService(
@@ -244,10 +243,10 @@ def _service_for(config: NodeConfig, database: CacheDatabase | None) -> Persiste
         )
     if cache.database.type == "sqlite" and cache.database.path is None:
         log.warning(
-            "cache.database is SQLite without a path (a config built in code): keeping the "
-            "cache database in memory, so nothing survives a restart; set cache.database.path"
+            "cache.database is SQLite without a path (a config built in code): nothing is "
+            "persisted, so nothing survives a restart; set cache.database.path"
         )
-        cache = attrs.evolve(cache, database=attrs.evolve(cache.database, type="memory"))
+        return None
     return PersistenceService.from_config(
         cache, trader_id=config.trader_id, instance_id=config.instance_id
     )

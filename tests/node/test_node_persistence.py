@@ -324,3 +324,13 @@ async def test_purge_from_database_deletes_purged_orders_from_the_store(
         for purged in (order, closing):
             assert node.cache.order(purged.client_order_id) is None
             assert ("order", purged.client_order_id.value) not in store.rows(TRADER)
+
+
+def test_a_config_built_in_code_without_a_sqlite_path_persists_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No file to write to: no cache database, and a warning rather than a hidden cost."""
+    node = LiveNode(NodeConfig())
+    assert node.persistence.service is None
+    assert node.persistence.gate is None
+    assert "SQLite without a path" in caplog.text and "nothing is persisted" in caplog.text
