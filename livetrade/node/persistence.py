@@ -41,7 +41,6 @@ from livetrade.persistence.service import CloseReport, LoadReport, PersistenceSe
 
 if TYPE_CHECKING:
     from livetrade.config.node import NodeConfig
-    from livetrade.config.persistence import CacheConfig
     from livetrade.node.kernel import NodeKernel
     from livetrade.persistence.database import CacheDatabase
     from livetrade.persistence.streamer import BusStreamer
@@ -88,10 +87,6 @@ class NodePersistence:
         except PersistenceError as exc:
             self._config_error = str(exc)
 
-    @property
-    def database_name(self) -> str | None:
-        return None if self.service is None else self.service.database.name
-
     # -- start ------------------------------------------------------------------------------------
 
     async def open(self) -> None:
@@ -128,7 +123,8 @@ class NodePersistence:
         for topic in RECORDED_TOPICS:
             bus.subscribe(topic, self._record)
         self._resume_unsent()
-        if config.write_ahead and (self._injected or _durable(config)):
+        # (a SQLite database without a path has no service: open returned above)
+        if config.write_ahead and (self._injected or config.database.type != "memory"):
             self.gate = WriteAheadGate(service, kernel.channels.inbox("exec_commands").post)
             kernel.exec_engine.gate = self.gate
 
@@ -222,15 +218,6 @@ class NodePersistence:
             len(report.unwritten),
         )
         return report
-
-
-def _durable(cache: CacheConfig) -> bool:
-    """Whether the configured backend keeps anything across a restart (write-ahead is
-    pointless otherwise): not memory, nor SQLite without a path (no database)."""
-    database = cache.database
-    if database.type == "sqlite":
-        return database.path is not None
-    return database.type != "memory"
 
 
 def _service_for(config: NodeConfig, database: CacheDatabase | None) -> PersistenceService | None:
